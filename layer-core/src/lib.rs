@@ -1,0 +1,20 @@
+//! The contract between the layer tools.
+//!
+//! Every tool reads and writes *records*: JSON objects, one per line, each
+//! carrying a `"schema": "<name>/v<major>"` field. A stage adds its own
+//! section (`version`, `layer`, `artifact`, `published`, `attachments`) and
+//! passes every other field through untouched, so a record at the end of a
+//! pipe tells the whole story of a deploy.
+//!
+//! This crate has no AWS dependency on purpose: `layer-pack` and `layer-bump`
+//! build without compiling the AWS SDK.
+
+pub mod cli;
+pub mod error;
+pub mod io;
+pub mod record;
+pub mod schemas;
+pub mod sections;
+
+pub use error::{Error, Result};
+pub use record::{Record, SchemaName};

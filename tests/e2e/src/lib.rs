@@ -1,0 +1,30 @@
+//! Tests across the tools live in `tests/`; this crate has no code of its own
+//! but the binary locator they share.
+
+use std::path::PathBuf;
+
+/// The five tools.
+pub const TOOLS: &[&str] = &[
+    "layer-bump",
+    "layer-pack",
+    "layer-publish",
+    "layer-attach",
+    "layer-watch",
+];
+
+/// The path of a tool binary built by `cargo test --workspace` (next to this
+/// test binary's `deps/` folder).
+pub fn tool_path(name: &str) -> PathBuf {
+    let exe = std::env::current_exe().expect("current exe");
+    let dir = exe
+        .parent()
+        .and_then(|deps| deps.parent())
+        .expect("target dir");
+    let path = dir.join(name);
+    assert!(
+        path.is_file(),
+        "{} is not built; run the tests with `cargo test --workspace` (scripts/test.sh does)",
+        path.display()
+    );
+    path
+}

@@ -1,0 +1,87 @@
+//! Every binary answers --help and --version, and refuses bad flags with a usage
+//! message and exit 2.
+
+use assert_cmd::Command;
+use layer_tools_e2e::{TOOLS, tool_path};
+
+/// Tools whose step is not built yet: they must say so and exit 2 with no output.
+/// Remove a tool from this list in the change that builds it.
+const NOT_YET_BUILT: &[(&str, u32)] = &[
+    ("layer-bump", 6),
+    ("layer-pack", 3),
+    ("layer-publish", 4),
+    ("layer-attach", 5),
+    ("layer-watch", 7),
+];
+
+#[test]
+fn every_tool_has_help() {
+    for tool in TOOLS {
+        let out = Command::new(tool_path(tool))
+            .arg("--help")
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{tool} --help");
+        let text = String::from_utf8(out.stdout).unwrap();
+        assert!(
+            text.contains(&format!("Usage: {tool}")),
+            "{tool} --help:\n{text}"
+        );
+        assert!(
+            text.contains("--verbose") && text.contains("--quiet"),
+            "{tool} --help:\n{text}"
+        );
+    }
+}
+
+#[test]
+fn every_tool_has_a_version() {
+    for tool in TOOLS {
+        let out = Command::new(tool_path(tool))
+            .arg("--version")
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{tool} --version");
+        let text = String::from_utf8(out.stdout).unwrap();
+        assert_eq!(text.trim(), format!("{tool} {}", env!("CARGO_PKG_VERSION")));
+    }
+}
+
+#[test]
+fn bad_flags_are_usage_errors() {
+    for tool in TOOLS {
+        let out = Command::new(tool_path(tool))
+            .arg("--no-such-flag")
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{tool} --no-such-flag");
+        assert!(
+            out.stdout.is_empty(),
+            "{tool} wrote to stdout on a usage error"
+        );
+        let text = String::from_utf8(out.stderr).unwrap();
+        assert!(
+            text.contains("unexpected argument '--no-such-flag'"),
+            "{tool}:\n{text}"
+        );
+        assert!(text.contains("Usage:"), "{tool}:\n{text}");
+    }
+}
+
+#[test]
+fn unbuilt_steps_say_so_and_write_nothing() {
+    for (tool, issue) in NOT_YET_BUILT {
+        let out = Command::new(tool_path(tool))
+            .arg("-")
+            .write_stdin("")
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{tool}");
+        assert!(out.stdout.is_empty(), "{tool} wrote fake output");
+        let text = String::from_utf8(out.stderr).unwrap();
+        assert!(
+            text.contains(&format!("not implemented yet (tracked in issue #{issue})")),
+            "{tool}:\n{text}"
+        );
+    }
+}

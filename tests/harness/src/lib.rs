@@ -1,0 +1,26 @@
+//! The test harness every AWS test uses.
+//!
+//! - [`moto`] starts one `moto_server -H 127.0.0.1 -p 0` per test binary (a real
+//!   AWS API on an ephemeral loopback port), and stops it by PID when the test
+//!   binary exits, even if it crashes.
+//! - [`Account`] isolates each test in an account of its own (STS assume-role
+//!   into a fresh 12-digit account id), so tests run in parallel without seeing
+//!   each other's layers and functions.
+//! - The account runs the tools' binaries with the right environment
+//!   ([`Account::command`]) and creates IAM roles, functions and layers through
+//!   the real SDK.
+//! - [`schema`] validates tool output against the JSON Schema files of the record.
+
+mod account;
+mod lambda;
+mod moto;
+pub mod schema;
+mod zipfile;
+
+pub use account::Account;
+pub use lambda::FunctionSpec;
+pub use moto::{MotoServer, moto};
+pub use zipfile::zip_bytes;
+
+/// The region tests use unless they say otherwise.
+pub const REGION: &str = "us-east-1";
