@@ -74,7 +74,11 @@ pub fn finish(tool: &str, result: Result<(), Error>) -> ExitCode {
             let code = err.exit_code();
             if !matches!(err, Error::BrokenPipe) {
                 let mut stderr = std::io::stderr().lock();
-                let label = if matches!(err, Error::Findings(_)) { "found" } else { "error" };
+                let label = if matches!(err, Error::Findings(_)) {
+                    "found"
+                } else {
+                    "error"
+                };
                 let _ = writeln!(stderr, "{tool}: {label}: {err}");
                 if let Some(fix) = err.fix() {
                     let _ = writeln!(stderr, "{tool}: hint: {fix}");
