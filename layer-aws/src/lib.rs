@@ -4,6 +4,7 @@
 
 mod config;
 mod errors;
+pub mod inventory;
 
 pub use config::{AwsArgs, validate_region};
 pub use errors::{aws_error, is_error_code};

@@ -9,6 +9,7 @@
 //! This crate has no AWS dependency on purpose: `layer-pack` and `layer-bump`
 //! build without compiling the AWS SDK.
 
+pub mod arn;
 pub mod cli;
 pub mod error;
 pub mod io;

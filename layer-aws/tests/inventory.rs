@@ -1,0 +1,68 @@
+//! The function inventory against moto_server, through the real SDK.
+
+use layer_aws::inventory::{Versions, list_functions};
+use layer_test_harness::{Account, FunctionSpec, REGION};
+
+#[tokio::test]
+async fn lists_latest_and_published_versions_with_their_layers() {
+    let account = Account::new().await;
+    let v1 = account
+        .publish_layer(REGION, "common", &[("python/c.py", b"1")])
+        .await;
+    let v2 = account
+        .publish_layer(REGION, "common", &[("python/c.py", b"2")])
+        .await;
+    let other = account
+        .publish_layer(REGION, "other", &[("python/o.py", b"")])
+        .await;
+    account
+        .create_function(REGION, &FunctionSpec::new("api").layer(&v1).layer(&other))
+        .await;
+    account
+        .create_function(REGION, &FunctionSpec::new("worker").architecture("arm64"))
+        .await;
+    let lambda = account.lambda(REGION).await;
+    lambda
+        .publish_version()
+        .function_name("api")
+        .send()
+        .await
+        .expect("publish-version");
+    lambda
+        .update_function_configuration()
+        .function_name("api")
+        .layers(&v2)
+        .layers(&other)
+        .send()
+        .await
+        .expect("update");
+
+    let latest = list_functions(&lambda, Versions::LatestOnly).await.unwrap();
+    let mut names: Vec<_> = latest.iter().map(|f| f.name.as_str()).collect();
+    names.sort();
+    assert_eq!(names, ["api", "worker"]);
+    assert!(latest.iter().all(|f| f.is_latest()));
+
+    let all = list_functions(&lambda, Versions::All).await.unwrap();
+    let api_v1 = all
+        .iter()
+        .find(|f| f.name == "api" && f.version == "1")
+        .expect("api:1 listed");
+    let api_latest = all
+        .iter()
+        .find(|f| f.name == "api" && f.is_latest())
+        .expect("api $LATEST");
+    let common: layer_core::arn::LayerVersionArn = v2.parse().unwrap();
+    assert_eq!(api_v1.version_of(&common), Some(1), "{api_v1:?}");
+    assert_eq!(api_latest.version_of(&common), Some(2), "{api_latest:?}");
+    assert_eq!(api_latest.layers, vec![v2.clone(), other.clone()]);
+    assert!(
+        !api_v1.arn.ends_with(":1"),
+        "unqualified arn expected: {}",
+        api_v1.arn
+    );
+    let worker = all.iter().find(|f| f.name == "worker").unwrap();
+    assert_eq!(worker.architectures, ["arm64"]);
+    assert_eq!(worker.version_of(&common), None);
+    assert_eq!(worker.runtime.as_deref(), Some("python3.11"));
+}
