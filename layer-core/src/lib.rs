@@ -14,6 +14,7 @@ pub mod cli;
 pub mod error;
 pub mod io;
 pub mod record;
+pub mod retention;
 pub mod schemas;
 pub mod sections;
 
