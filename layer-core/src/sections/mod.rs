@@ -22,7 +22,7 @@ pub use artifact::{Artifact, Finding, Severity};
 pub use attachments::{Attachment, AttachmentStatus};
 pub use layer::{LayerSection, RetentionPolicy};
 pub use published::{Grant, Published, RetentionOutcome};
-pub use version::{Bump, DecidingCommit, VersionSection};
+pub use version::{Bump, DecidingCommit, VersionSection, VersionSource};
 
 /// Section names, so that no tool spells them differently.
 pub mod names {
