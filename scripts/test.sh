@@ -11,4 +11,7 @@ export MOTO_SERVER
 PATH="$(dirname "$MOTO_SERVER"):$PATH"
 export PATH
 
+# Tests across the tools (tests/e2e) run the binaries of every tool; cargo test
+# builds a package's binaries only for that package's own tests, so build all first.
+cargo build --workspace --bins "$@"
 cargo test --workspace "$@"

@@ -23,7 +23,7 @@ pub fn tool_path(name: &str) -> PathBuf {
     let path = dir.join(name);
     assert!(
         path.is_file(),
-        "{} is not built; run the tests with `cargo test --workspace` (scripts/test.sh does)",
+        "{} is not built; run `cargo build --workspace --bins` first (scripts/test.sh does)",
         path.display()
     );
     path
