@@ -13,5 +13,7 @@ export PATH
 
 # Tests across the tools (tests/e2e) run the binaries of every tool; cargo test
 # builds a package's binaries only for that package's own tests, so build all first.
-cargo build --workspace --bins "$@"
+locked=""
+for arg in "$@"; do [ "$arg" = "--locked" ] && locked="--locked"; done
+cargo build --workspace --bins $locked
 cargo test --workspace "$@"
