@@ -1,17 +1,81 @@
-//! `layer-publish`: Publish layer zips as Lambda layer versions: idempotent, to one or many regions, with grants and retention.
+//! `layer-publish`: publish layer zips as Lambda layer versions, idempotently,
+//! to one or many regions, with grants and retention.
+//!
+//! The run has two halves, so that bad input never leaves anything half-done:
+//! 1. check everything that can be checked before the first write call: the
+//!    records, the zips against their recorded sha256, Lambda's size limits, the
+//!    grants, the regions and credentials, and (in `--prune-only` mode) that the
+//!    layers exist;
+//! 2. per region, concurrently: find an identical version or publish one, grant,
+//!    apply retention; then write one output record per input record and region.
+
+mod aws;
+mod description;
+mod grants;
+mod jobs;
+mod lookup;
+mod publish;
+mod region;
+mod retention;
+mod s3;
 
 use std::path::PathBuf;
 
 use layer_core::cli::Verbosity;
+use layer_core::io::RecordWriter;
 use layer_core::{Error, Result};
 
-/// Publish layer zips as Lambda layer versions: idempotent, to one or many regions, with grants and retention.
+pub use description::{MARKER_PREFIX, describe};
+
+/// The largest zip Lambda takes inline: the request is capped near 69,905,067
+/// bytes, which is 50 MiB of zip once base64-encoded.
+pub const DIRECT_UPLOAD_LIMIT: u64 = 50 * 1024 * 1024;
+
+/// Function plus all its layers, unzipped, at most.
+pub const UNZIPPED_LIMIT: u64 = 262_144_000;
+
+/// Publish layer zips as Lambda layer versions: idempotent, to one or many
+/// regions, with grants and retention.
+///
+/// Reads the records of `layer-pack` (sections `layer` and `artifact`) and adds a
+/// `published` section to each, one output record per region. A version with
+/// the same content (CodeSha256), runtimes and architectures is reused, not
+/// published again.
+///
+/// Examples:
+///
+///   layer-pack layers/common | layer-publish --region eu-west-1 --region us-east-1
+///
+///   layer-publish --name common --runtime python3.12 dist/common.zip
+///
+///   layer-publish build.jsonl --grant-account 123456789012 --keep 10
+///
+///   layer-publish --prune-only --name common --keep 5 --dry-run
 #[derive(Debug, clap::Parser)]
-#[command(name = "layer-publish", version, about, long_about = None)]
+#[command(
+    name = "layer-publish",
+    version,
+    about,
+    long_about,
+    verbatim_doc_comment
+)]
 pub struct Args {
-    /// Records to read (JSON Lines); `-` or nothing reads stdin.
+    /// Records to read (JSON Lines), `-` for stdin, or a layer zip (with --name).
+    /// Without it, records are read from stdin.
     #[arg(value_name = "INPUT")]
     pub input: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub layer: LayerFlags,
+
+    #[command(flatten)]
+    pub upload: UploadFlags,
+
+    #[command(flatten)]
+    pub grants: GrantFlags,
+
+    #[command(flatten)]
+    pub retention: RetentionFlags,
 
     #[command(flatten)]
     pub aws: layer_aws::AwsArgs,
@@ -20,11 +84,153 @@ pub struct Args {
     pub verbosity: Verbosity,
 }
 
-/// Run the tool. Not built yet: see issue #4.
+/// What to publish; each flag overrides the record's `layer` section.
+#[derive(Debug, Clone, Default, clap::Args)]
+#[command(next_help_heading = "Layer")]
+pub struct LayerFlags {
+    /// Layer name (required when INPUT is a zip).
+    #[arg(long, value_name = "NAME")]
+    pub name: Option<String>,
+
+    /// Description, used verbatim (at most 256 characters). Without it the
+    /// description is the layer's own plus its version and a short content hash,
+    /// which lets re-runs find an identical version cheaply.
+    #[arg(long, value_name = "TEXT")]
+    pub description: Option<String>,
+
+    /// License text or SPDX id, e.g. MIT.
+    #[arg(long, value_name = "LICENSE")]
+    pub license: Option<String>,
+
+    /// Compatible runtime, e.g. python3.12; repeat for several.
+    #[arg(long = "runtime", value_name = "RUNTIME")]
+    pub runtimes: Vec<String>,
+
+    /// Compatible architecture (x86_64 or arm64); repeat for both.
+    #[arg(long = "architecture", value_name = "ARCH")]
+    pub architectures: Vec<String>,
+
+    /// Publish a new version even when an identical one exists.
+    #[arg(long)]
+    pub force: bool,
+
+    /// Seconds one PublishLayerVersion attempt may take before it is treated as
+    /// timed out (then the tool looks for the version it may have created before
+    /// trying again).
+    #[arg(long, value_name = "SECS", default_value_t = 120, value_parser = clap::value_parser!(u64).range(1..=900))]
+    pub publish_timeout: u64,
+}
+
+/// Zips too large to send inline go through S3.
+#[derive(Debug, Clone, Default, clap::Args)]
+#[command(next_help_heading = "Upload")]
+pub struct UploadFlags {
+    /// S3 bucket for zips at or above --s3-threshold; `{region}` in the name is
+    /// replaced by each region (a bucket must be in the layer's region).
+    #[arg(long, value_name = "BUCKET")]
+    pub s3_bucket: Option<String>,
+
+    /// Key prefix in the bucket; the key is PREFIX + NAME/SHA256.zip.
+    #[arg(long, value_name = "PREFIX", default_value = "layer-publish/")]
+    pub s3_prefix: String,
+
+    /// Send zips of this many bytes or more through S3 [default and maximum:
+    /// 52428800, Lambda's direct-upload limit].
+    #[arg(long, value_name = "BYTES", value_parser = clap::value_parser!(u64).range(1..=DIRECT_UPLOAD_LIMIT))]
+    pub s3_threshold: Option<u64>,
+}
+
+/// Who may use the published version (`lambda:GetLayerVersion`).
+#[derive(Debug, Clone, Default, clap::Args)]
+#[command(next_help_heading = "Permissions")]
+pub struct GrantFlags {
+    /// Grant an AWS account (12 digits); repeat for several.
+    #[arg(long = "grant-account", value_name = "ACCOUNT_ID")]
+    pub accounts: Vec<String>,
+
+    /// Grant every account of an AWS Organization (o-xxxxxxxxxx).
+    #[arg(long = "grant-org", value_name = "ORG_ID")]
+    pub org: Option<String>,
+
+    /// Grant everyone (public). Never implied by another flag.
+    #[arg(long)]
+    pub public: bool,
+}
+
+/// Which old versions to delete. The record's `layer.retention_policy` applies
+/// unless these flags are given.
+#[derive(Debug, Clone, Default, clap::Args)]
+#[command(next_help_heading = "Retention")]
+pub struct RetentionFlags {
+    /// Keep the newest N versions (older ones may be deleted).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub keep: Option<u32>,
+
+    /// Versions older than D days may be deleted. With --keep, a version is
+    /// deleted only when it is beyond both limits.
+    #[arg(long, value_name = "D", value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_age_days: Option<u32>,
+
+    /// Show what the retention policy would delete, and delete nothing.
+    /// (Publishing still happens; with --prune-only nothing changes at all.)
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// Publish nothing: only apply the retention policy to the existing layer
+    /// --name (which must exist). Writes one report line per region to stdout.
+    #[arg(long, requires = "name")]
+    pub prune_only: bool,
+}
+
+/// Run the tool.
 pub fn run(args: Args) -> Result<()> {
     args.verbosity.init_logging();
-    Err(Error::NotImplemented {
-        tool: "layer-publish",
-        issue: 4,
-    })
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|err| Error::failed(format!("cannot start the async runtime: {err}")))?;
+    runtime.block_on(run_async(args))
+}
+
+async fn run_async(args: Args) -> Result<()> {
+    let counter = aws::RequestCounter::default();
+    let result = if args.retention.prune_only {
+        retention::prune_only(&args, &counter).await
+    } else {
+        publish_all(&args, &counter).await
+    };
+    tracing::info!("AWS requests: {}", counter.summary());
+    result
+}
+
+async fn publish_all(args: &Args, counter: &aws::RequestCounter) -> Result<()> {
+    // Everything that needs no AWS call first: a bad record stops the run here.
+    let jobs = jobs::prepare(args)?;
+    if jobs.is_empty() {
+        tracing::warn!("no records in the input: nothing to publish");
+        return Ok(());
+    }
+    let regions = args.aws.regions().await?;
+    let clients = aws::Clients::for_regions(&args.aws, &regions, counter).await?;
+    region::preflight(args, &jobs, &clients).await?;
+    let outcomes = region::publish_everywhere(args, &jobs, &clients).await;
+
+    let mut writer = RecordWriter::stdout();
+    let mut failures = Vec::new();
+    // Every version that was published is written out, even when another region
+    // failed: the output is the record of what now exists.
+    for (job, per_region) in jobs.iter().zip(outcomes) {
+        for (region, outcome) in regions.iter().zip(per_region) {
+            match outcome {
+                Ok(published) => {
+                    let mut record = job.record.clone();
+                    record.set_section(layer_core::sections::names::PUBLISHED, &published)?;
+                    writer.write(&record)?;
+                }
+                Err(err) => failures.push((job.label(), region.clone(), err)),
+            }
+        }
+    }
+    region::fail_on(failures)
 }

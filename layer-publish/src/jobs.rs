@@ -1,0 +1,366 @@
+//! Turning the input into publish jobs, and every check that needs no AWS call:
+//! a record or a zip that fails here stops the run before anything is written.
+
+use std::fs::File;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use base64::Engine;
+use layer_core::io::{Input, read_records};
+use layer_core::record::LAYER_RECORD;
+use layer_core::sections::{Artifact, LayerSection, RetentionPolicy, names};
+use layer_core::{Error, Record, Result};
+use serde_json::json;
+use sha2::{Digest, Sha256};
+
+use crate::description::{DESCRIPTION_LIMIT, describe};
+use crate::{Args, DIRECT_UPLOAD_LIMIT, UNZIPPED_LIMIT, grants};
+
+/// One layer to publish (in every region).
+#[derive(Debug, Clone)]
+pub struct Job {
+    /// The input record; the output is this plus `published`.
+    pub record: Record,
+    pub name: String,
+    /// The semantic version from the record, if any.
+    pub version: Option<String>,
+    pub description: String,
+    pub license: Option<String>,
+    pub runtimes: Vec<String>,
+    pub architectures: Vec<String>,
+    pub zip_path: PathBuf,
+    pub zip_bytes: u64,
+    pub sha256_hex: String,
+    /// Base64 SHA-256: what AWS reports as CodeSha256.
+    pub code_sha256: String,
+    pub via_s3: bool,
+    pub retention: Option<RetentionPolicy>,
+}
+
+impl Job {
+    /// How messages name this job.
+    pub fn label(&self) -> String {
+        match &self.version {
+            Some(version) => format!("{} {version}", self.name),
+            None => self.name.clone(),
+        }
+    }
+}
+
+/// Read the input and check every job; no AWS call is made.
+pub fn prepare(args: &Args) -> Result<Vec<Job>> {
+    grants::validate(&args.grants)?;
+    check_flags(args)?;
+    let records = match &args.input {
+        Some(path) if path != Path::new("-") && is_zip(path)? => {
+            vec![standalone_record(args, path)?]
+        }
+        other => read_records(&Input::from_arg(other.as_deref())?, &[LAYER_RECORD])?,
+    };
+    records
+        .into_iter()
+        .enumerate()
+        .map(|(index, record)| job_for(args, record).map_err(|err| in_record(err, index + 1)))
+        .collect()
+}
+
+fn in_record(err: Error, number: usize) -> Error {
+    match err {
+        Error::Input { problem, fix } => Error::Input {
+            problem: format!("record {number}: {problem}"),
+            fix,
+        },
+        other => other,
+    }
+}
+
+fn check_flags(args: &Args) -> Result<()> {
+    if let Some(name) = &args.layer.name {
+        validate_name(name)?;
+    }
+    if let Some(text) = &args.layer.description
+        && text.chars().count() > DESCRIPTION_LIMIT
+    {
+        return Err(Error::usage(format!(
+            "--description is {} characters; Lambda allows at most {DESCRIPTION_LIMIT}",
+            text.chars().count()
+        ))
+        .with_fix(
+            "shorten it, or leave it out to get the layer's description with version and hash",
+        ));
+    }
+    validate_runtimes(&args.layer.runtimes)?;
+    validate_architectures(&args.layer.architectures)?;
+    if let Some(bucket) = &args.upload.s3_bucket {
+        validate_bucket(bucket)?;
+    }
+    Ok(())
+}
+
+/// Does the file start like a zip (local file header, or an empty archive)?
+fn is_zip(path: &Path) -> Result<bool> {
+    let mut head = [0u8; 4];
+    let mut file = File::open(path).map_err(|err| Error::io("open", path, err))?;
+    let read = file
+        .read(&mut head)
+        .map_err(|err| Error::io("read", path, err))?;
+    Ok(read == 4 && (head == *b"PK\x03\x04" || head == *b"PK\x05\x06"))
+}
+
+/// `layer-publish --name NAME layer.zip`: the record layer-pack would have written.
+fn standalone_record(args: &Args, path: &Path) -> Result<Record> {
+    let Some(name) = &args.layer.name else {
+        return Err(Error::usage(format!(
+            "{} is a zip, and publishing a zip needs a layer name",
+            path.display()
+        ))
+        .with_fix("pass --name NAME"));
+    };
+    let (zip_bytes, sha256_hex, code_sha256) = hash_file(path)?;
+    let (unzipped_bytes, files) = zip_contents(path)?;
+    // Built as JSON, not as struct literals: the sections belong to layer-pack
+    // and may gain fields; these are the ones its schema requires.
+    let mut record = Record::new(LAYER_RECORD);
+    let mut layer = json!({
+        "name": name,
+        "compatible_runtimes": args.layer.runtimes,
+        "compatible_architectures": args.layer.architectures,
+    });
+    if let Some(license) = &args.layer.license {
+        layer["license"] = json!(license);
+    }
+    let artifact = json!({
+        "path": path.display().to_string(),
+        "zip_bytes": zip_bytes,
+        "unzipped_bytes": unzipped_bytes,
+        "files": files,
+        "sha256": sha256_hex,
+        "code_sha256": code_sha256,
+        "findings": [],
+    });
+    record.set_section(names::LAYER, &layer)?;
+    record.set_section(names::ARTIFACT, &artifact)?;
+    Ok(record)
+}
+
+fn job_for(args: &Args, record: Record) -> Result<Job> {
+    let layer: LayerSection = record.require_section(names::LAYER, "layer-pack")?;
+    let artifact: Artifact = record.require_section(names::ARTIFACT, "layer-pack")?;
+    let name = args
+        .layer
+        .name
+        .clone()
+        .unwrap_or_else(|| layer.name.clone());
+    validate_name(&name)?;
+    let runtimes = pick(&args.layer.runtimes, &layer.compatible_runtimes);
+    let architectures = pick(&args.layer.architectures, &layer.compatible_architectures);
+    validate_runtimes(&runtimes)?;
+    validate_architectures(&architectures)?;
+    check_limits(&artifact)?;
+    let zip_path = PathBuf::from(&artifact.path);
+    check_zip(&zip_path, &artifact)?;
+    let via_s3 = artifact.zip_bytes >= args.upload.s3_threshold.unwrap_or(DIRECT_UPLOAD_LIMIT);
+    if via_s3 && args.upload.s3_bucket.is_none() {
+        return Err(Error::input(format!(
+            "{} is {} bytes; zips of {} bytes or more must go through S3",
+            artifact.path,
+            artifact.zip_bytes,
+            args.upload.s3_threshold.unwrap_or(DIRECT_UPLOAD_LIMIT)
+        ))
+        .with_fix("pass --s3-bucket BUCKET (a bucket in the layer's region)"));
+    }
+    let description = match &args.layer.description {
+        Some(text) => text.clone(),
+        None => describe(
+            layer.description.as_deref(),
+            layer.version.as_deref(),
+            &artifact.sha256,
+        ),
+    };
+    let retention = retention_policy(args, layer.retention_policy);
+    Ok(Job {
+        name,
+        version: layer.version.clone(),
+        description,
+        license: args.layer.license.clone().or(layer.license.clone()),
+        runtimes,
+        architectures,
+        zip_path,
+        zip_bytes: artifact.zip_bytes,
+        sha256_hex: artifact.sha256.clone(),
+        code_sha256: artifact.code_sha256.clone(),
+        via_s3,
+        retention,
+        record,
+    })
+}
+
+/// The flags' policy when either flag is given, else the record's.
+pub fn retention_policy(
+    args: &Args,
+    from_record: Option<RetentionPolicy>,
+) -> Option<RetentionPolicy> {
+    let flags = &args.retention;
+    if flags.keep.is_some() || flags.max_age_days.is_some() {
+        return Some(RetentionPolicy {
+            versions_to_keep: flags.keep,
+            delete_older_than_days: flags.max_age_days,
+        });
+    }
+    from_record.filter(|p| p.versions_to_keep.is_some() || p.delete_older_than_days.is_some())
+}
+
+fn pick(flag: &[String], record: &[String]) -> Vec<String> {
+    let mut values = if flag.is_empty() {
+        record.to_vec()
+    } else {
+        flag.to_vec()
+    };
+    values.sort();
+    values.dedup();
+    values
+}
+
+fn check_limits(artifact: &Artifact) -> Result<()> {
+    if artifact.unzipped_bytes > UNZIPPED_LIMIT {
+        return Err(Error::input(format!(
+            "{} unzips to {} bytes, {} bytes over Lambda's limit of {UNZIPPED_LIMIT} (function and all its layers together)",
+            artifact.path,
+            artifact.unzipped_bytes,
+            artifact.unzipped_bytes - UNZIPPED_LIMIT
+        ))
+        .with_fix("make the layer smaller (fewer dependencies, prune tests and docs), or split it into several layers"));
+    }
+    Ok(())
+}
+
+/// The zip must be the one that was packed: same size, same sha256.
+fn check_zip(path: &Path, artifact: &Artifact) -> Result<()> {
+    if !path.is_file() {
+        return Err(
+            Error::input(format!("the zip {} does not exist", path.display())).with_fix(
+                "run layer-pack again, or run layer-publish from the directory layer-pack ran in",
+            ),
+        );
+    }
+    let (bytes, sha256_hex, code_sha256) = hash_file(path)?;
+    if sha256_hex != artifact.sha256.to_ascii_lowercase() || bytes != artifact.zip_bytes {
+        return Err(Error::input(format!(
+            "{} changed after it was packed: its sha256 is {sha256_hex} ({bytes} bytes), the record says {} ({} bytes)",
+            path.display(),
+            artifact.sha256,
+            artifact.zip_bytes
+        ))
+        .with_fix("run layer-pack again so that the record describes the zip"));
+    }
+    if code_sha256 != artifact.code_sha256 {
+        return Err(Error::input(format!(
+            "the record's code_sha256 {} does not match its sha256 {} (expected {code_sha256})",
+            artifact.code_sha256, artifact.sha256
+        ))
+        .with_fix("the record was edited by hand or by a faulty stage; run layer-pack again"));
+    }
+    Ok(())
+}
+
+/// Size, hex sha256 and base64 sha256 of a file, read in chunks.
+pub fn hash_file(path: &Path) -> Result<(u64, String, String)> {
+    let mut file = File::open(path).map_err(|err| Error::io("open", path, err))?;
+    let mut hasher = Sha256::new();
+    let mut buffer = vec![0u8; 1 << 20];
+    let mut total = 0u64;
+    loop {
+        let read = file
+            .read(&mut buffer)
+            .map_err(|err| Error::io("read", path, err))?;
+        if read == 0 {
+            break;
+        }
+        total += read as u64;
+        hasher.update(&buffer[..read]);
+    }
+    let digest = hasher.finalize();
+    let hex = digest.iter().map(|b| format!("{b:02x}")).collect();
+    let b64 = base64::engine::general_purpose::STANDARD.encode(digest);
+    Ok((total, hex, b64))
+}
+
+/// Unzipped bytes and file count, from the zip's central directory.
+fn zip_contents(path: &Path) -> Result<(u64, u64)> {
+    let file = File::open(path).map_err(|err| Error::io("open", path, err))?;
+    let mut archive = zip::ZipArchive::new(file).map_err(|err| {
+        Error::input(format!("{} is not a readable zip: {err}", path.display()))
+            .with_fix("build it again (layer-pack writes valid zips)")
+    })?;
+    let mut unzipped = 0u64;
+    let mut files = 0u64;
+    for index in 0..archive.len() {
+        let entry = archive
+            .by_index_raw(index)
+            .map_err(|err| Error::input(format!("{} has a broken entry: {err}", path.display())))?;
+        if entry.is_file() {
+            files += 1;
+            unzipped += entry.size();
+        }
+    }
+    Ok((unzipped, files))
+}
+
+fn validate_name(name: &str) -> Result<()> {
+    let valid = (1..=140).contains(&name.len())
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    if valid {
+        Ok(())
+    } else {
+        Err(
+            Error::input(format!("\"{name}\" is not a valid layer name"))
+                .with_fix("use 1-140 letters, digits, hyphens or underscores"),
+        )
+    }
+}
+
+fn validate_runtimes(runtimes: &[String]) -> Result<()> {
+    for runtime in runtimes {
+        if !aws_sdk_lambda::types::Runtime::values().contains(&runtime.as_str()) {
+            return Err(
+                Error::input(format!("\"{runtime}\" is not a Lambda runtime"))
+                    .with_fix("use a runtime id such as python3.12"),
+            );
+        }
+    }
+    if runtimes.len() > 15 {
+        return Err(Error::input(format!(
+            "{} compatible runtimes given; Lambda allows at most 15",
+            runtimes.len()
+        )));
+    }
+    Ok(())
+}
+
+fn validate_architectures(architectures: &[String]) -> Result<()> {
+    for arch in architectures {
+        if arch != "x86_64" && arch != "arm64" {
+            return Err(
+                Error::input(format!("\"{arch}\" is not a Lambda architecture"))
+                    .with_fix("use x86_64 or arm64"),
+            );
+        }
+    }
+    Ok(())
+}
+
+fn validate_bucket(bucket: &str) -> Result<()> {
+    let name = bucket.replace("{region}", "us-east-1");
+    let valid = (3..=63).contains(&name.len())
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'.');
+    if valid {
+        Ok(())
+    } else {
+        Err(Error::usage(format!("\"{bucket}\" is not an S3 bucket name"))
+            .with_fix("use 3-63 lowercase letters, digits, dots or hyphens (`{region}` is replaced by the region)"))
+    }
+}

@@ -1,0 +1,170 @@
+//! Finding a version that already holds our zip, with few calls.
+//!
+//! `ListLayerVersions` gives every version's description, runtimes and
+//! architectures, but not its CodeSha256; `GetLayerVersion` gives the
+//! CodeSha256 of one version. Our descriptions carry a short content hash, so:
+//! versions whose marker names another hash are ruled out with no call, a
+//! version whose marker matches is confirmed with one GetLayerVersion, and only
+//! versions without a marker (descriptions chosen by a person) cost one
+//! GetLayerVersion each. Idempotent re-runs cost one listing page per 50
+//! versions plus one GetLayerVersion, whatever the history.
+
+use aws_sdk_lambda::Client;
+use aws_sdk_lambda::types::LayerVersionsListItem;
+use layer_aws::{aws_error, is_error_code};
+use layer_core::Result;
+
+use crate::description::marker_matches;
+use crate::jobs::Job;
+
+/// One existing version, as listed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Listed {
+    pub version: i64,
+    pub version_arn: String,
+    pub description: String,
+    pub created_date: String,
+    pub runtimes: Vec<String>,
+    pub architectures: Vec<String>,
+}
+
+/// One version with its content hash.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Found {
+    pub version: i64,
+    pub version_arn: String,
+    pub layer_arn: String,
+    pub code_sha256: String,
+    pub created_date: String,
+    pub description: Option<String>,
+    pub runtimes: Vec<String>,
+    pub architectures: Vec<String>,
+}
+
+/// Every version of a layer, newest first (empty when the layer does not exist).
+pub async fn list_versions(client: &Client, layer: &str) -> Result<Vec<Listed>> {
+    let mut pages = client
+        .list_layer_versions()
+        .layer_name(layer)
+        .max_items(50)
+        .into_paginator()
+        .send();
+    let mut versions = Vec::new();
+    while let Some(page) = pages.next().await {
+        let page = match page {
+            Ok(page) => page,
+            Err(err) if is_error_code(&err, "ResourceNotFoundException") => break,
+            Err(err) => {
+                return Err(aws_error(
+                    &format!("listing the versions of {layer} (ListLayerVersions)"),
+                    err,
+                ));
+            }
+        };
+        versions.extend(page.layer_versions().iter().map(listed));
+    }
+    versions.sort_by_key(|v| std::cmp::Reverse(v.version));
+    Ok(versions)
+}
+
+fn listed(item: &LayerVersionsListItem) -> Listed {
+    Listed {
+        version: item.version(),
+        version_arn: item.layer_version_arn().unwrap_or_default().to_string(),
+        description: item.description().unwrap_or_default().to_string(),
+        created_date: item.created_date().unwrap_or_default().to_string(),
+        runtimes: sorted(
+            item.compatible_runtimes()
+                .iter()
+                .map(|r| r.as_str().to_string()),
+        ),
+        architectures: sorted(
+            item.compatible_architectures()
+                .iter()
+                .map(|a| a.as_str().to_string()),
+        ),
+    }
+}
+
+fn sorted(values: impl Iterator<Item = String>) -> Vec<String> {
+    let mut values: Vec<String> = values.collect();
+    values.sort();
+    values.dedup();
+    values
+}
+
+/// One version's details, or `None` when it does not exist (deleted meanwhile).
+pub async fn get_version(client: &Client, layer: &str, version: i64) -> Result<Option<Found>> {
+    let result = client
+        .get_layer_version()
+        .layer_name(layer)
+        .version_number(version)
+        .send()
+        .await;
+    let output = match result {
+        Ok(output) => output,
+        Err(err) if is_error_code(&err, "ResourceNotFoundException") => return Ok(None),
+        Err(err) => {
+            return Err(aws_error(
+                &format!("reading {layer}:{version} (GetLayerVersion)"),
+                err,
+            ));
+        }
+    };
+    Ok(Some(Found {
+        version: output.version(),
+        version_arn: output.layer_version_arn().unwrap_or_default().to_string(),
+        layer_arn: output.layer_arn().unwrap_or_default().to_string(),
+        code_sha256: output
+            .content()
+            .and_then(|c| c.code_sha256())
+            .unwrap_or_default()
+            .to_string(),
+        created_date: output.created_date().unwrap_or_default().to_string(),
+        description: output.description().map(str::to_string),
+        runtimes: sorted(
+            output
+                .compatible_runtimes()
+                .iter()
+                .map(|r| r.as_str().to_string()),
+        ),
+        architectures: sorted(
+            output
+                .compatible_architectures()
+                .iter()
+                .map(|a| a.as_str().to_string()),
+        ),
+    }))
+}
+
+/// The versions worth a GetLayerVersion, in the order to try them: those whose
+/// marker names our content first, then those without a marker; newest first.
+pub fn candidates<'a>(job: &Job, listing: &'a [Listed]) -> Vec<&'a Listed> {
+    let same_target =
+        |v: &&Listed| v.runtimes == job.runtimes && v.architectures == job.architectures;
+    let marked = listing
+        .iter()
+        .filter(same_target)
+        .filter(|v| marker_matches(&v.description, &job.sha256_hex) == Some(true));
+    let unmarked = listing
+        .iter()
+        .filter(same_target)
+        .filter(|v| marker_matches(&v.description, &job.sha256_hex).is_none());
+    marked.chain(unmarked).collect()
+}
+
+/// The newest version that holds our zip for the same runtimes and architectures.
+pub async fn find_identical(
+    client: &Client,
+    job: &Job,
+    listing: &[Listed],
+) -> Result<Option<Found>> {
+    for candidate in candidates(job, listing) {
+        if let Some(found) = get_version(client, &job.name, candidate.version).await?
+            && found.code_sha256 == job.code_sha256
+        {
+            return Ok(Some(found));
+        }
+    }
+    Ok(None)
+}

@@ -1,0 +1,297 @@
+//! One region's work, and running every region at once.
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+use std::time::Duration;
+
+use layer_aws::aws_error;
+use layer_core::sections::Published;
+use layer_core::{Error, Result};
+use serde_json::{Map, Value, json};
+
+use crate::aws::{Clients, RegionClients};
+use crate::jobs::Job;
+use crate::lookup::{Found, Listed, find_identical, list_versions};
+use crate::publish::{Content, inline_content, publish};
+use crate::retention::{Inventory, apply};
+use crate::s3::{S3Location, bucket_for, ensure_uploaded, key_for};
+use crate::{Args, GrantFlags, grants};
+
+/// What every region task needs from the command line.
+#[derive(Debug, Clone)]
+struct Settings {
+    force: bool,
+    dry_run: bool,
+    grants: GrantFlags,
+    s3_bucket: Option<String>,
+    s3_prefix: String,
+    attempts: u32,
+    publish_timeout: Duration,
+}
+
+impl Settings {
+    fn from_args(args: &Args) -> Self {
+        Settings {
+            force: args.layer.force,
+            dry_run: args.retention.dry_run,
+            grants: args.grants.clone(),
+            s3_bucket: args.upload.s3_bucket.clone(),
+            s3_prefix: args.upload.s3_prefix.clone(),
+            attempts: args.aws.max_attempts,
+            publish_timeout: Duration::from_secs(args.layer.publish_timeout),
+        }
+    }
+}
+
+/// Read-only checks that need AWS, in every region, before anything is written
+/// anywhere: the S3 bucket must exist when a zip goes through S3.
+pub async fn preflight(args: &Args, jobs: &[Job], clients: &Clients) -> Result<()> {
+    let Some(template) = &args.upload.s3_bucket else {
+        return Ok(());
+    };
+    if !jobs.iter().any(|job| job.via_s3) {
+        return Ok(());
+    }
+    for region in &clients.regions {
+        let bucket = bucket_for(template, &region.region);
+        region
+            .s3
+            .head_bucket()
+            .bucket(&bucket)
+            .send()
+            .await
+            .map_err(|err| {
+                let error = aws_error(&format!("checking the bucket {bucket} (HeadBucket)"), err);
+                Error::input(format!("{error} (no such bucket, or no access to it, in {})", region.region))
+                    .with_fix("create the bucket in the layer's region, or pass another --s3-bucket (`{region}` in the name is replaced by the region)")
+            })?;
+    }
+    Ok(())
+}
+
+/// Publish every job in every region; regions run concurrently, jobs in a
+/// region one after another. Result: `[job][region]`.
+pub async fn publish_everywhere(
+    args: &Args,
+    jobs: &[Job],
+    clients: &Clients,
+) -> Vec<Vec<Result<Published>>> {
+    let settings = Arc::new(Settings::from_args(args));
+    let shared_jobs = Arc::new(jobs.to_vec());
+    let mut tasks = tokio::task::JoinSet::new();
+    for (index, region) in clients.regions.iter().cloned().enumerate() {
+        let settings = Arc::clone(&settings);
+        let jobs = Arc::clone(&shared_jobs);
+        tasks.spawn(async move { (index, publish_region(&region, &jobs, &settings).await) });
+    }
+    let mut by_region: Vec<Option<Vec<Result<Published>>>> =
+        (0..clients.regions.len()).map(|_| None).collect();
+    while let Some(joined) = tasks.join_next().await {
+        match joined {
+            Ok((index, results)) => by_region[index] = Some(results),
+            Err(err) => tracing::error!("a region's task failed: {err}"),
+        }
+    }
+    // Transpose to [job][region]; a task that panicked fails all its jobs.
+    let mut by_region: Vec<std::vec::IntoIter<Result<Published>>> = by_region
+        .into_iter()
+        .map(|results| {
+            results
+                .unwrap_or_else(|| {
+                    jobs.iter()
+                        .map(|_| Err(Error::failed("the region's task stopped")))
+                        .collect()
+                })
+                .into_iter()
+        })
+        .collect();
+    jobs.iter()
+        .map(|_| {
+            by_region
+                .iter_mut()
+                .map(|results| {
+                    results
+                        .next()
+                        .unwrap_or_else(|| Err(Error::failed("no result")))
+                })
+                .collect()
+        })
+        .collect()
+}
+
+async fn publish_region(
+    region: &RegionClients,
+    jobs: &[Job],
+    settings: &Settings,
+) -> Vec<Result<Published>> {
+    let inventory = Inventory::default();
+    let mut results = Vec::new();
+    for job in jobs {
+        results.push(publish_job(region, job, settings, &inventory).await);
+    }
+    results
+}
+
+async fn publish_job(
+    region: &RegionClients,
+    job: &Job,
+    settings: &Settings,
+    inventory: &Inventory,
+) -> Result<Published> {
+    let lambda = &region.lambda;
+    let listing = list_versions(lambda, &job.name).await?;
+    let existing = if settings.force {
+        None
+    } else {
+        find_identical(lambda, job, &listing).await?
+    };
+    let (found, reused, s3) = match existing {
+        Some(found) => {
+            tracing::info!(
+                "{} in {}: version {} already holds this zip; reusing it",
+                job.name,
+                region.region,
+                found.version
+            );
+            (found, true, None)
+        }
+        None => {
+            let (content, s3) = content_for(region, job, settings).await?;
+            let newest_before = listing.first().map_or(0, |v| v.version);
+            let found = publish(
+                lambda,
+                job,
+                &content,
+                newest_before,
+                settings.attempts,
+                settings.publish_timeout,
+            )
+            .await?;
+            tracing::info!(
+                "{} in {}: published version {}",
+                job.name,
+                region.region,
+                found.version
+            );
+            (found, false, s3)
+        }
+    };
+    let permissions = if grants::any(&settings.grants) {
+        grants::apply(lambda, &job.name, found.version, &settings.grants).await?
+    } else {
+        Vec::new()
+    };
+    let retention = match &job.retention {
+        Some(policy) => {
+            let listing = with_version(listing, &found);
+            let protected: BTreeSet<i64> = [found.version].into();
+            Some(
+                apply(
+                    lambda,
+                    inventory,
+                    &job.name,
+                    &listing,
+                    policy,
+                    &protected,
+                    settings.dry_run,
+                )
+                .await?,
+            )
+        }
+        None => None,
+    };
+    Ok(Published {
+        region: region.region.clone(),
+        layer_name: job.name.clone(),
+        layer_arn: found.layer_arn.clone(),
+        version_arn: found.version_arn.clone(),
+        version: found.version,
+        code_sha256: found.code_sha256.clone(),
+        created_date: found.created_date.clone(),
+        reused,
+        description: found.description.clone(),
+        compatible_runtimes: found.runtimes.clone(),
+        compatible_architectures: found.architectures.clone(),
+        permissions,
+        retention,
+        extra: extra_fields(job, s3),
+    })
+}
+
+async fn content_for(
+    region: &RegionClients,
+    job: &Job,
+    settings: &Settings,
+) -> Result<(Content, Option<S3Location>)> {
+    if !job.via_s3 {
+        return Ok((inline_content(job)?, None));
+    }
+    let template = settings.s3_bucket.as_deref().unwrap_or_default();
+    let bucket = bucket_for(template, &region.region);
+    let key = key_for(&settings.s3_prefix, job);
+    let location = ensure_uploaded(&region.s3, &bucket, &key, job).await?;
+    Ok((Content::S3 { bucket, key }, Some(location)))
+}
+
+/// The listing plus the version just published (the listing predates it).
+fn with_version(mut listing: Vec<Listed>, found: &Found) -> Vec<Listed> {
+    if !listing.iter().any(|v| v.version == found.version) {
+        listing.push(Listed {
+            version: found.version,
+            version_arn: found.version_arn.clone(),
+            description: found.description.clone().unwrap_or_default(),
+            created_date: found.created_date.clone(),
+            runtimes: found.runtimes.clone(),
+            architectures: found.architectures.clone(),
+        });
+    }
+    listing
+}
+
+/// The full values the description only abbreviates, and where the zip went.
+fn extra_fields(job: &Job, s3: Option<S3Location>) -> Map<String, Value> {
+    let mut extra = Map::new();
+    if let Some(version) = &job.version {
+        extra.insert("semantic_version".into(), json!(version));
+    }
+    extra.insert("sha256".into(), json!(job.sha256_hex));
+    if let Some(license) = &job.license {
+        extra.insert("license".into(), json!(license));
+    }
+    if let Some(s3) = s3 {
+        extra.insert("s3".into(), json!(s3));
+    }
+    extra
+}
+
+/// Exit 2 naming every job and region that failed (after the output of those
+/// that succeeded was written).
+pub fn fail_on(failures: Vec<(String, String, Error)>) -> Result<()> {
+    if failures.is_empty() {
+        return Ok(());
+    }
+    let mut fix = None;
+    let lines: Vec<String> = failures
+        .iter()
+        .map(|(job, region, err)| {
+            if fix.is_none() {
+                fix = err.fix().map(str::to_string);
+            }
+            format!("{job} in {region}: {err}")
+        })
+        .collect();
+    let problem = if lines.len() == 1 {
+        lines[0].clone()
+    } else {
+        format!(
+            "{} publications failed:\n  {}",
+            lines.len(),
+            lines.join("\n  ")
+        )
+    };
+    let error = Error::failed(problem);
+    Err(match fix {
+        Some(fix) => error.with_fix(fix),
+        None => error,
+    })
+}

@@ -1,0 +1,219 @@
+//! Applying a retention policy with the rule shared with layer-watch
+//! (`layer_core::retention::plan`): never the version just published, never a
+//! version any function or function version uses.
+
+use std::collections::BTreeSet;
+use std::time::SystemTime;
+
+use aws_sdk_lambda::Client;
+use aws_smithy_types::date_time::{DateTime, Format};
+use layer_aws::aws_error;
+use layer_aws::inventory::{FunctionInfo, Versions, list_functions};
+use layer_core::arn::LayerVersionArn;
+use layer_core::io::RecordWriter;
+use layer_core::retention::{Candidate, plan};
+use layer_core::sections::{RetentionOutcome, RetentionPolicy};
+use layer_core::{Error, Result};
+use serde_json::json;
+use tokio::sync::OnceCell;
+
+use crate::aws::{Clients, RequestCounter};
+use crate::lookup::{Listed, list_versions};
+use crate::{Args, jobs};
+
+/// The functions of one region, listed at most once per run (and only when
+/// the policy has something to delete).
+#[derive(Debug, Default)]
+pub struct Inventory {
+    functions: OnceCell<Vec<FunctionInfo>>,
+}
+
+impl Inventory {
+    async fn get(&self, client: &Client) -> Result<&[FunctionInfo]> {
+        self.functions
+            .get_or_try_init(|| list_functions(client, Versions::All))
+            .await
+            .map(Vec::as_slice)
+    }
+}
+
+/// Whole days since a Lambda date (`2024-05-01T12:00:00.000+0000`).
+pub fn age_days(created: &str, now: SystemTime) -> Option<u64> {
+    // Lambda writes the offset without a colon; RFC 3339 wants one.
+    let normalised = match created.len().checked_sub(5).map(|at| created.split_at(at)) {
+        Some((head, tail))
+            if (tail.starts_with('+') || tail.starts_with('-'))
+                && tail[1..].bytes().all(|b| b.is_ascii_digit()) =>
+        {
+            format!("{head}{}:{}", &tail[..3], &tail[3..])
+        }
+        _ => created.to_string(),
+    };
+    let created = DateTime::from_str(&normalised, Format::DateTimeWithOffset).ok()?;
+    let now = DateTime::from(now);
+    let seconds = now.secs().checked_sub(created.secs())?;
+    u64::try_from(seconds).ok().map(|s| s / 86_400)
+}
+
+/// Plan (and unless `dry_run`, carry out) the policy on a layer's versions.
+pub async fn apply(
+    client: &Client,
+    inventory: &Inventory,
+    layer: &str,
+    listing: &[Listed],
+    policy: &RetentionPolicy,
+    protected: &BTreeSet<i64>,
+    dry_run: bool,
+) -> Result<RetentionOutcome> {
+    let now = SystemTime::now();
+    let candidates: Vec<Candidate> = listing
+        .iter()
+        .map(|v| Candidate {
+            version: v.version,
+            age_days: age_days(&v.created_date, now),
+        })
+        .collect();
+    let mut outcome = RetentionOutcome {
+        dry_run,
+        deleted: Vec::new(),
+        kept_in_use: Vec::new(),
+    };
+    // List functions only when the policy would delete something.
+    if plan(&candidates, policy, protected, &BTreeSet::new())
+        .delete
+        .is_empty()
+    {
+        return Ok(outcome);
+    }
+    let in_use = versions_in_use(inventory.get(client).await?, listing);
+    let decided = plan(&candidates, policy, protected, &in_use);
+    for version in &decided.delete {
+        if !dry_run {
+            delete(client, layer, *version).await?;
+        }
+        tracing::info!(
+            "{layer}: {} version {version} (beyond the retention policy)",
+            if dry_run { "would delete" } else { "deleted" }
+        );
+    }
+    for version in &decided.kept_in_use {
+        tracing::info!("{layer}: kept version {version}: a function still uses it");
+    }
+    outcome.deleted = decided.delete;
+    outcome.kept_in_use = decided.kept_in_use;
+    Ok(outcome)
+}
+
+/// The versions of this layer (same region, account and name) used by any
+/// function or published function version.
+fn versions_in_use(functions: &[FunctionInfo], listing: &[Listed]) -> BTreeSet<i64> {
+    let Some(layer) = listing
+        .iter()
+        .find_map(|v| v.version_arn.parse::<LayerVersionArn>().ok())
+    else {
+        return BTreeSet::new();
+    };
+    functions
+        .iter()
+        .filter_map(|f| f.version_of(&layer))
+        .collect()
+}
+
+async fn delete(client: &Client, layer: &str, version: i64) -> Result<()> {
+    client
+        .delete_layer_version()
+        .layer_name(layer)
+        .version_number(version)
+        .send()
+        .await
+        .map(|_| ())
+        .map_err(|err| {
+            aws_error(
+                &format!("deleting {layer}:{version} (DeleteLayerVersion)"),
+                err,
+            )
+        })
+}
+
+/// `--prune-only`: apply the policy to an existing layer in every region,
+/// publishing nothing. One report line per region on stdout.
+pub async fn prune_only(args: &Args, counter: &RequestCounter) -> Result<()> {
+    let name = args.layer.name.clone().unwrap_or_default();
+    let Some(policy) = jobs::retention_policy(args, None) else {
+        return Err(Error::usage("--prune-only needs a policy")
+            .with_fix("pass --keep N and/or --max-age-days D"));
+    };
+    if args.input.is_some() {
+        return Err(Error::usage("--prune-only reads no input")
+            .with_fix("leave out INPUT, or leave out --prune-only to publish it"));
+    }
+    let regions = args.aws.regions().await?;
+    let clients = Clients::for_regions(&args.aws, &regions, counter).await?;
+    // Read everything first: an unknown layer in any region stops the run
+    // before anything is deleted anywhere.
+    let mut listings = Vec::new();
+    for region in &clients.regions {
+        let listing = list_versions(&region.lambda, &name).await?;
+        if listing.is_empty() {
+            return Err(Error::input(format!(
+                "there is no layer \"{name}\" in {} (or it has no versions)",
+                region.region
+            ))
+            .with_fix("check --name and --region; `aws lambda list-layers` shows the layers"));
+        }
+        listings.push(listing);
+    }
+    let mut writer = RecordWriter::stdout();
+    for (region, listing) in clients.regions.iter().zip(listings) {
+        let inventory = Inventory::default();
+        // The newest version is never deleted by prune-only: it is what new
+        // functions get.
+        let protected = listing.first().map(|v| v.version).into_iter().collect();
+        let outcome = apply(
+            &region.lambda,
+            &inventory,
+            &name,
+            &listing,
+            &policy,
+            &protected,
+            args.retention.dry_run,
+        )
+        .await?;
+        let layer_arn = listing[0]
+            .version_arn
+            .rsplit_once(':')
+            .map(|(base, _)| base.to_string())
+            .unwrap_or_default();
+        writer.write(&json!({
+            "schema": "layer-record/v1",
+            "pruned": {
+                "region": region.region,
+                "layer_name": name,
+                "layer_arn": layer_arn,
+                "versions_before": listing.iter().map(|v| v.version).collect::<Vec<_>>(),
+                "retention": outcome,
+            }
+        }))?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    #[test]
+    fn ages_from_lambda_dates() {
+        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000); // 2023-11-14T22:13:20Z
+        assert_eq!(age_days("2023-11-14T10:00:00.000+0000", now), Some(0));
+        assert_eq!(age_days("2023-11-04T22:13:21.000+0000", now), Some(9));
+        assert_eq!(age_days("2023-08-16T22:13:20.000+0000", now), Some(90));
+        // An offset moves the instant.
+        assert_eq!(age_days("2023-11-14T23:13:20.000+0100", now), Some(0));
+        assert_eq!(age_days("2023-11-04T22:13:20Z", now), Some(10));
+        assert_eq!(age_days("yesterday", now), None);
+        // A date in the future (clock skew) has no age.
+        assert_eq!(age_days("2030-01-01T00:00:00.000+0000", now), None);
+    }
+}
