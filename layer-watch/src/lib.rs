@@ -1,17 +1,112 @@
-//! `layer-watch`: Report who runs which layer version, who is behind, and how the layer is doing.
+//! `layer-watch`: who runs which layer version, who is behind, and how the layer is doing.
+//!
+//! One pass (a *round*) per region: the function inventory (`ListFunctions`, every
+//! version, every page), the layer's versions with their sizes, the aliases of the
+//! functions that use it, and the CloudWatch metrics of those functions over a
+//! window, fetched with `GetMetricData` at 500 queries a call. Then one report
+//! record per layer and region. With `--interval` rounds repeat until Ctrl-C.
 
-use std::path::PathBuf;
+mod calls;
+mod collect;
+mod metrics;
+mod publish_metrics;
+mod report;
+mod table;
+mod targets;
+mod window;
+
+use std::io::IsTerminal;
+use std::time::Duration;
 
 use layer_core::cli::Verbosity;
+use layer_core::io::RecordWriter;
 use layer_core::{Error, Result};
 
+pub use report::LayerReport;
+pub use window::Window;
+
 /// Report who runs which layer version, who is behind, and how the layer is doing.
+///
+/// For each layer (named as arguments, or from `layer-record/v1` records on stdin)
+/// and region: the latest version; every version in use with the functions,
+/// function versions and aliases on it; the functions behind the latest (drift);
+/// versions in use that were deleted; invocations, errors, throttles, error rate
+/// and average duration over a window (from CloudWatch, per function, per layer
+/// version and per layer); the zipped size of every version and what the
+/// retention policy would free.
+///
+/// Output: one `layer-report/v1` record per layer and region (JSON), or a table
+/// when stdout is a terminal. With `--interval`, rounds repeat and stream JSON
+/// Lines until Ctrl-C.
+///
+/// Examples:
+///
+///   layer-watch common --region eu-west-1 --region us-east-1
+///
+///   layer-watch common --since 7d --format json | jq '.drift'
+///
+///   layer-publish < built.jsonl | layer-watch --fail-on-drift    # CI gate
+///
+///   layer-watch common --interval 60s --put-metrics >> watch.jsonl
 #[derive(Debug, clap::Parser)]
-#[command(name = "layer-watch", version, about, long_about = None)]
+#[command(name = "layer-watch", version, about, long_about, verbatim_doc_comment)]
 pub struct Args {
-    /// Records to read (JSON Lines); `-` or nothing reads stdin.
-    #[arg(value_name = "INPUT")]
-    pub input: Option<PathBuf>,
+    /// Layers to watch: names (`common`) or layer ARNs (`arn:aws:lambda:REGION:ACCOUNT:layer:NAME`,
+    /// for a layer of another account or one whose versions were all deleted).
+    /// `-` or nothing reads `layer-record/v1` records from stdin instead.
+    #[arg(value_name = "LAYER")]
+    pub layers: Vec<String>,
+
+    /// Metrics window, ending now: e.g. 15m, 24h, 7d (1 minute to 455 days).
+    #[arg(long, value_name = "DURATION", default_value = "24h")]
+    pub since: String,
+
+    /// Output format [default: table when stdout is a terminal, json otherwise].
+    #[arg(long, value_enum, value_name = "FORMAT")]
+    pub format: Option<Format>,
+
+    /// Repeat every DURATION (e.g. 60s, 5m) and stream JSON Lines, each with a
+    /// `type` ("layer" reports, then one "round" summary), until Ctrl-C.
+    #[arg(long, value_name = "DURATION", conflicts_with = "fail_on_drift")]
+    pub interval: Option<String>,
+
+    /// Exit 1 when any function ($LATEST, or an alias) runs an older layer
+    /// version than the latest (a CI gate). The report is still written.
+    #[arg(long)]
+    pub fail_on_drift: bool,
+
+    /// Publish custom metrics (FunctionsUsing, FunctionsBehind, LayerSize) per
+    /// layer to CloudWatch, for alarms (see scripts/alarms/).
+    #[arg(long)]
+    pub put_metrics: bool,
+
+    /// CloudWatch namespace of the custom metrics of --put-metrics.
+    #[arg(
+        long,
+        value_name = "NAMESPACE",
+        default_value = "LayerTools",
+        requires = "put_metrics"
+    )]
+    pub metrics_namespace: String,
+
+    /// Skip CloudWatch metrics (inventory, drift and storage only).
+    #[arg(long)]
+    pub no_metrics: bool,
+
+    /// Skip the aliases of the functions (one ListAliases call per function
+    /// using the layer); drift is then judged on $LATEST only.
+    #[arg(long)]
+    pub no_aliases: bool,
+
+    /// Retention policy to evaluate: keep this many newest versions
+    /// [default: the record's layer.retention_policy].
+    #[arg(long, value_name = "N")]
+    pub keep_versions: Option<u32>,
+
+    /// Retention policy to evaluate: delete versions older than this many days
+    /// [default: the record's layer.retention_policy].
+    #[arg(long, value_name = "DAYS")]
+    pub delete_older_than_days: Option<u32>,
 
     #[command(flatten)]
     pub aws: layer_aws::AwsArgs,
@@ -20,11 +115,174 @@ pub struct Args {
     pub verbosity: Verbosity,
 }
 
-/// Run the tool. Not built yet: see issue #7.
+/// How reports are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// A readable table per layer.
+    Table,
+    /// One JSON record per layer and region (indented on a terminal).
+    Json,
+}
+
+/// Run the tool.
 pub fn run(args: Args) -> Result<()> {
     args.verbosity.init_logging();
-    Err(Error::NotImplemented {
-        tool: "layer-watch",
-        issue: 7,
-    })
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|err| Error::failed(format!("cannot start the async runtime: {err}")))?;
+    runtime.block_on(run_async(args))
+}
+
+async fn run_async(args: Args) -> Result<()> {
+    let window = Window::parse(&args.since)?;
+    let interval = args.interval.as_deref().map(parse_interval).transpose()?;
+    let format = match (args.format, interval) {
+        (Some(Format::Table), Some(_)) => {
+            return Err(
+                Error::usage("--interval streams JSON Lines; it cannot print tables")
+                    .with_fix("drop --format table (or --interval)"),
+            );
+        }
+        (Some(format), _) => format,
+        (None, Some(_)) => Format::Json,
+        (None, None) if std::io::stdout().is_terminal() => Format::Table,
+        (None, None) => Format::Json,
+    };
+    let targets = targets::resolve(&args).await?;
+    let options = collect::Options {
+        window,
+        metrics: !args.no_metrics,
+        aliases: !args.no_aliases,
+    };
+    let mut session = collect::Session::new(&args.aws, &targets).await?;
+    match interval {
+        None => run_once(&args, format, &mut session, &targets, &options).await,
+        Some(every) => run_interval(&args, every, &mut session, &targets, &options).await,
+    }
+}
+
+async fn run_once(
+    args: &Args,
+    format: Format,
+    session: &mut collect::Session,
+    targets: &[targets::Target],
+    options: &collect::Options,
+) -> Result<()> {
+    let reports = session.round(targets, options).await?;
+    if args.put_metrics {
+        publish_metrics::put(session, &reports, &args.metrics_namespace).await?;
+    }
+    session.log_calls();
+    match format {
+        Format::Json => RecordWriter::stdout().write_all(reports.iter())?,
+        Format::Table => table::print(&reports)?,
+    }
+    let behind: usize = reports.iter().map(|r| r.drift.functions_behind).sum();
+    if args.fail_on_drift && behind > 0 {
+        let layers = reports
+            .iter()
+            .filter(|r| r.drift.functions_behind > 0)
+            .count();
+        return Err(Error::Findings(format!(
+            "{behind} function(s) run an older version than the latest, in {layers} layer(s)"
+        )));
+    }
+    Ok(())
+}
+
+/// Rounds until Ctrl-C (or SIGTERM): each one writes its layer reports and a
+/// `round` summary as compact JSON Lines. A signal during a round abandons the
+/// round; lines already written are whole, so the stream stays valid.
+async fn run_interval(
+    args: &Args,
+    every: Duration,
+    session: &mut collect::Session,
+    targets: &[targets::Target],
+    options: &collect::Options,
+) -> Result<()> {
+    let mut out = RecordWriter::new(std::io::stdout(), false);
+    let stop = shutdown_signal();
+    tokio::pin!(stop);
+    let mut ticker = tokio::time::interval(every);
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    for number in 1u64.. {
+        tokio::select! {
+            _ = &mut stop => break,
+            _ = ticker.tick() => {}
+        }
+        let started = std::time::Instant::now();
+        let round = async {
+            let reports = session.round(targets, options).await?;
+            if args.put_metrics {
+                publish_metrics::put(session, &reports, &args.metrics_namespace).await?;
+            }
+            Ok::<_, Error>(reports)
+        };
+        let outcome = tokio::select! {
+            _ = &mut stop => break,
+            outcome = round => outcome,
+        };
+        match outcome {
+            Ok(reports) => {
+                out.write_all(reports.iter())?;
+                out.write(&report::RoundSummary::new(
+                    number,
+                    &reports,
+                    started.elapsed(),
+                ))?;
+            }
+            // The first round proves the input; later failures are AWS being
+            // unavailable for a while, which a watcher should outlast.
+            Err(err) if number > 1 => {
+                tracing::warn!("round {number} failed, trying again next round: {err}");
+            }
+            Err(err) => return Err(err),
+        }
+        session.log_calls();
+    }
+    tracing::info!("stopped by a signal");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = ctrl_c => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = ctrl_c.await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = ctrl_c.await;
+    }
+}
+
+fn parse_interval(text: &str) -> Result<Duration> {
+    let every = humantime::parse_duration(text).map_err(|err| {
+        Error::usage(format!("--interval \"{text}\" is not a duration: {err}"))
+            .with_fix("use a duration like 60s, 5m or 1h")
+    })?;
+    if every < Duration::from_secs(1) {
+        return Err(
+            Error::usage(format!("--interval \"{text}\" is shorter than 1 second"))
+                .with_fix("use 1s or more (60s or more suits CloudWatch's one-minute metrics)"),
+        );
+    }
+    Ok(every)
+}
+
+/// The input positional: does it ask for records on stdin?
+pub(crate) fn reads_stdin(layers: &[String]) -> bool {
+    layers.is_empty() || layers.iter().any(|layer| layer == "-")
 }

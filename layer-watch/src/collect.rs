@@ -1,0 +1,627 @@
+//! One round: what AWS says about each watched layer, turned into reports.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Arc;
+use std::time::SystemTime;
+
+use aws_sdk_lambda::Client as LambdaClient;
+use layer_aws::AwsArgs;
+use layer_aws::inventory::{FunctionInfo, Versions, list_functions};
+use layer_core::arn::LayerVersionArn;
+use layer_core::retention::{self, Candidate};
+use layer_core::{Error, Result};
+
+use crate::calls::CallCounter;
+use crate::metrics::{self, Totals};
+use crate::report::{
+    Behind, Drift, FunctionReport, LayerReport, QualifierUse, Retention, Storage, Usage,
+    VersionReport, WindowReport, rfc3339, rfc3339_secs,
+};
+use crate::targets::Target;
+use crate::window::Window;
+
+/// Lambda calls in flight at once (GetLayerVersion, ListAliases): Lambda allows
+/// about 15 requests a second per account and region, and the SDK's adaptive
+/// retry slows down further when throttled.
+const CONCURRENT_LAMBDA_CALLS: usize = 4;
+
+/// What a round collects.
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub window: Window,
+    pub metrics: bool,
+    pub aliases: bool,
+}
+
+struct Clients {
+    lambda: LambdaClient,
+    cloudwatch: aws_sdk_cloudwatch::Client,
+}
+
+/// The AWS clients of every region, made once for all rounds.
+pub struct Session {
+    regions: BTreeMap<String, Clients>,
+    pub counter: CallCounter,
+}
+
+/// One existing layer version.
+#[derive(Debug, Clone)]
+struct ExistingVersion {
+    version: i64,
+    arn: String,
+    created_date: Option<String>,
+    code_size: Option<i64>,
+}
+
+/// What AWS says about one layer in its region.
+struct LayerState {
+    identity: LayerVersionArn,
+    /// Newest first.
+    versions: Vec<ExistingVersion>,
+    /// Function versions (`$LATEST` or published) using the layer, with the version they use.
+    users: Vec<(FunctionInfo, i64)>,
+}
+
+impl Session {
+    /// Clients for every region of the targets. Fails before any call when the
+    /// region or the credentials are missing.
+    pub async fn new(aws: &AwsArgs, targets: &[Target]) -> Result<Session> {
+        let counter = CallCounter::default();
+        let mut regions = BTreeMap::new();
+        for target in targets {
+            if regions.contains_key(&target.region) {
+                continue;
+            }
+            let config = aws.sdk_config(&target.region).await?;
+            let lambda = aws_sdk_lambda::config::Builder::from(&config)
+                .interceptor(counter.clone())
+                .build();
+            let cloudwatch = aws_sdk_cloudwatch::config::Builder::from(&config)
+                .interceptor(counter.clone())
+                .build();
+            regions.insert(
+                target.region.clone(),
+                Clients {
+                    lambda: LambdaClient::from_conf(lambda),
+                    cloudwatch: aws_sdk_cloudwatch::Client::from_conf(cloudwatch),
+                },
+            );
+        }
+        Ok(Session { regions, counter })
+    }
+
+    pub fn cloudwatch(&self, region: &str) -> Option<&aws_sdk_cloudwatch::Client> {
+        self.regions.get(region).map(|clients| &clients.cloudwatch)
+    }
+
+    /// Log the requests sent so far (read by scripts/bench-watch.sh at -v).
+    pub fn log_calls(&self) {
+        let counts = self.counter.snapshot();
+        let detail: Vec<String> = counts.iter().map(|(op, n)| format!("{op}={n}")).collect();
+        tracing::info!(
+            "AWS requests so far: CloudWatch {}, Lambda {} ({})",
+            self.counter.service_total("CloudWatch"),
+            self.counter.service_total("Lambda"),
+            detail.join(", ")
+        );
+    }
+
+    /// One report per target, in the targets' order. Everything is collected
+    /// before anything is written, so a bad layer name fails the whole run.
+    pub async fn round(&self, targets: &[Target], options: &Options) -> Result<Vec<LayerReport>> {
+        let now = SystemTime::now();
+        let bounds = options.window.bounds(now);
+        let mut reports: Vec<Option<LayerReport>> = vec![None; targets.len()];
+        for (region, clients) in &self.regions {
+            let indices: Vec<usize> = (0..targets.len())
+                .filter(|&i| &targets[i].region == region)
+                .collect();
+            tracing::info!("{region}: listing functions (all versions)");
+            let inventory = list_functions(&clients.lambda, Versions::All).await?;
+            let mut states = Vec::new();
+            for &index in &indices {
+                states.push(layer_state(&clients.lambda, &targets[index], &inventory).await?);
+            }
+            let names: Vec<String> = states
+                .iter()
+                .flat_map(|state| state.users.iter().map(|(f, _)| f.name.clone()))
+                .collect::<BTreeSet<_>>()
+                .into_iter()
+                .collect();
+            let aliases = if options.aliases {
+                list_aliases(&clients.lambda, &names).await?
+            } else {
+                HashMap::new()
+            };
+            let totals = if options.metrics {
+                tracing::info!("{region}: metrics of {} function(s)", names.len());
+                Some(
+                    metrics::fetch(&clients.cloudwatch, &names, bounds, options.window.period())
+                        .await?,
+                )
+            } else {
+                None
+            };
+            let window = options.metrics.then(|| WindowReport {
+                since: options.window.since.clone(),
+                start: rfc3339_secs(bounds.0),
+                end: rfc3339_secs(bounds.1),
+                period_seconds: options.window.period(),
+            });
+            for (index, state) in indices.into_iter().zip(states) {
+                let context = ReportContext {
+                    aliases: &aliases,
+                    totals: totals.as_ref(),
+                    window: window.clone(),
+                    now,
+                };
+                reports[index] = Some(build_report(&targets[index], state, &context));
+            }
+        }
+        Ok(reports.into_iter().flatten().collect())
+    }
+}
+
+/// The layer's versions (with sizes) and the function versions that use it.
+async fn layer_state(
+    lambda: &LambdaClient,
+    target: &Target,
+    inventory: &[FunctionInfo],
+) -> Result<LayerState> {
+    let mut versions = list_versions(lambda, &target.layer_name).await?;
+    // A layer ARN of another account: its versions are listed by ARN.
+    if let Some(arn) = &target.layer_arn
+        && versions
+            .first()
+            .is_some_and(|v| !same_layer_arn(&v.arn, arn))
+    {
+        versions = list_versions(lambda, &arn.layer_arn()).await?;
+    }
+    let identity = match (&target.layer_arn, versions.first()) {
+        (Some(arn), _) => arn.clone(),
+        (None, Some(newest)) => newest.arn.parse::<LayerVersionArn>()?,
+        (None, None) => return Err(unknown_layer(target)),
+    };
+    let users: Vec<(FunctionInfo, i64)> = inventory
+        .iter()
+        .filter_map(|f| f.version_of(&identity).map(|v| (f.clone(), v)))
+        .collect();
+    if versions.is_empty() && users.is_empty() {
+        return Err(unknown_layer(target));
+    }
+    add_sizes(lambda, &mut versions).await?;
+    Ok(LayerState {
+        identity,
+        versions,
+        users,
+    })
+}
+
+fn same_layer_arn(version_arn: &str, layer: &LayerVersionArn) -> bool {
+    version_arn
+        .parse::<LayerVersionArn>()
+        .is_ok_and(|arn| arn.same_layer(layer))
+}
+
+fn unknown_layer(target: &Target) -> Error {
+    Error::input(format!(
+        "layer \"{}\" not found in {}: it has no versions and no function uses it",
+        target.layer_name, target.region
+    ))
+    .with_fix(
+        "check the layer name and --region (aws lambda list-layers); a layer of another \
+         account needs its ARN (arn:aws:lambda:REGION:ACCOUNT:layer:NAME)",
+    )
+}
+
+async fn list_versions(lambda: &LambdaClient, layer: &str) -> Result<Vec<ExistingVersion>> {
+    let mut pages = lambda
+        .list_layer_versions()
+        .layer_name(layer)
+        .into_paginator()
+        .send();
+    let mut versions = Vec::new();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(|err| {
+            layer_aws::aws_error(
+                &format!("listing versions of layer {layer} (ListLayerVersions)"),
+                err,
+            )
+        })?;
+        versions.extend(page.layer_versions().iter().map(|item| ExistingVersion {
+            version: item.version(),
+            arn: item.layer_version_arn().unwrap_or_default().to_string(),
+            created_date: item.created_date().map(str::to_string),
+            code_size: None,
+        }));
+    }
+    versions.sort_by_key(|v| std::cmp::Reverse(v.version));
+    Ok(versions)
+}
+
+/// `ListLayerVersions` has no sizes: one `GetLayerVersion` per version.
+async fn add_sizes(lambda: &LambdaClient, versions: &mut [ExistingVersion]) -> Result<()> {
+    let limit = Arc::new(tokio::sync::Semaphore::new(CONCURRENT_LAMBDA_CALLS));
+    let mut calls = tokio::task::JoinSet::new();
+    for (index, version) in versions.iter().enumerate() {
+        let Ok(arn) = version.arn.parse::<LayerVersionArn>() else {
+            continue;
+        };
+        let (lambda, limit) = (lambda.clone(), limit.clone());
+        calls.spawn(async move {
+            let _permit = limit.acquire_owned().await;
+            // moto has no GetLayerVersionByArn; name + number works on both.
+            let answer = lambda
+                .get_layer_version()
+                .layer_name(&arn.name)
+                .version_number(arn.version)
+                .send()
+                .await;
+            (index, arn, answer)
+        });
+    }
+    while let Some(done) = calls.join_next().await {
+        let (index, arn, answer) =
+            done.map_err(|err| Error::failed(format!("a layer lookup failed: {err}")))?;
+        match answer {
+            Ok(output) => versions[index].code_size = output.content().map(|c| c.code_size()),
+            // Deleted between the listing and now: it stays without a size.
+            Err(err) if layer_aws::is_error_code(&err, "ResourceNotFoundException") => {}
+            Err(err) => {
+                return Err(layer_aws::aws_error(
+                    &format!("reading layer version {arn} (GetLayerVersion)"),
+                    err,
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Each function's aliases: (alias name, function version it points to).
+async fn list_aliases(
+    lambda: &LambdaClient,
+    functions: &[String],
+) -> Result<HashMap<String, Vec<(String, String)>>> {
+    let limit = Arc::new(tokio::sync::Semaphore::new(CONCURRENT_LAMBDA_CALLS));
+    let mut calls = tokio::task::JoinSet::new();
+    for function in functions {
+        let (lambda, limit, function) = (lambda.clone(), limit.clone(), function.clone());
+        calls.spawn(async move {
+            let _permit = limit.acquire_owned().await;
+            let mut pages = lambda
+                .list_aliases()
+                .function_name(&function)
+                .into_paginator()
+                .send();
+            let mut aliases = Vec::new();
+            while let Some(page) = pages.next().await {
+                match page {
+                    Ok(page) => aliases.extend(page.aliases().iter().filter_map(|alias| {
+                        Some((
+                            alias.name()?.to_string(),
+                            alias.function_version()?.to_string(),
+                        ))
+                    })),
+                    // Deleted since the inventory: no aliases to report.
+                    Err(err) if layer_aws::is_error_code(&err, "ResourceNotFoundException") => {
+                        break;
+                    }
+                    Err(err) => {
+                        return Err(layer_aws::aws_error(
+                            &format!("listing aliases of {function} (ListAliases)"),
+                            err,
+                        ));
+                    }
+                }
+            }
+            Ok((function, aliases))
+        });
+    }
+    let mut by_function = HashMap::new();
+    while let Some(done) = calls.join_next().await {
+        let (function, aliases) =
+            done.map_err(|err| Error::failed(format!("an alias lookup failed: {err}")))??;
+        by_function.insert(function, aliases);
+    }
+    Ok(by_function)
+}
+
+struct ReportContext<'a> {
+    aliases: &'a HashMap<String, Vec<(String, String)>>,
+    totals: Option<&'a HashMap<String, Totals>>,
+    window: Option<WindowReport>,
+    now: SystemTime,
+}
+
+fn build_report(target: &Target, state: LayerState, context: &ReportContext<'_>) -> LayerReport {
+    let latest = state.versions.first().map(|v| v.version);
+    let functions = function_reports(&state, latest, context);
+    let function_totals = |name: &str| {
+        context
+            .totals
+            .map(|totals| totals.get(name).copied().unwrap_or_default())
+    };
+
+    let existing: BTreeSet<i64> = state.versions.iter().map(|v| v.version).collect();
+    let in_use: BTreeSet<i64> = functions
+        .iter()
+        .flat_map(|f| f.uses.iter().map(|u| u.layer_version))
+        .collect();
+    let mut deleted_in_use: Vec<i64> = in_use.difference(&existing).copied().collect();
+    deleted_in_use.reverse();
+
+    let mut versions: Vec<VersionReport> = state
+        .versions
+        .iter()
+        .map(|v| VersionReport {
+            version: v.version,
+            version_arn: v.arn.clone(),
+            exists: true,
+            latest: Some(v.version) == latest,
+            created_date: v.created_date.clone(),
+            code_size: v.code_size,
+            functions: Vec::new(),
+            metrics: None,
+        })
+        .chain(deleted_in_use.iter().map(|&version| VersionReport {
+            version,
+            version_arn: state.identity.with_version(version).to_string(),
+            exists: false,
+            latest: false,
+            created_date: None,
+            code_size: None,
+            functions: Vec::new(),
+            metrics: None,
+        }))
+        .collect();
+    versions.sort_by_key(|v| std::cmp::Reverse(v.version));
+    for version in &mut versions {
+        version.functions = usages_of(&functions, version.version);
+        version.metrics = context.totals.map(|_| {
+            Totals::sum(
+                functions
+                    .iter()
+                    .filter(|f| f.attributed_version == version.version)
+                    .filter_map(|f| function_totals(&f.function))
+                    .collect::<Vec<_>>()
+                    .iter(),
+            )
+            .summary()
+        });
+    }
+
+    let behind: Vec<Behind> = functions
+        .iter()
+        .flat_map(|f| behind_entries(f, latest))
+        .collect();
+    let drift = Drift {
+        functions_using: functions.len(),
+        functions_behind: functions.iter().filter(|f| f.behind).count(),
+        behind,
+    };
+    let metrics = context.totals.map(|_| {
+        Totals::sum(
+            functions
+                .iter()
+                .filter_map(|f| function_totals(&f.function))
+                .collect::<Vec<_>>()
+                .iter(),
+        )
+        .summary()
+    });
+    let storage = storage(&state.versions, target, &in_use, context.now);
+    let (schema, kind) = LayerReport::envelope();
+    LayerReport {
+        schema,
+        kind,
+        generated_at: rfc3339(context.now),
+        region: target.region.clone(),
+        layer_name: state.identity.name.clone(),
+        layer_arn: state.identity.layer_arn(),
+        latest_version: latest,
+        versions,
+        functions,
+        drift,
+        deleted_in_use,
+        window: context.window.clone(),
+        metrics,
+        storage,
+        extra: target.extra.clone(),
+    }
+}
+
+/// One report per function name, from its versions and aliases on the layer.
+fn function_reports(
+    state: &LayerState,
+    latest: Option<i64>,
+    context: &ReportContext<'_>,
+) -> Vec<FunctionReport> {
+    let mut by_name: BTreeMap<&str, Vec<&(FunctionInfo, i64)>> = BTreeMap::new();
+    for user in &state.users {
+        by_name.entry(user.0.name.as_str()).or_default().push(user);
+    }
+    by_name
+        .into_iter()
+        .map(|(name, entries)| {
+            let layer_version_of = |qualifier: &str| {
+                entries
+                    .iter()
+                    .find(|(f, _)| f.version == qualifier)
+                    .map(|(_, v)| *v)
+            };
+            let mut uses: Vec<QualifierUse> = entries
+                .iter()
+                .map(|(f, v)| QualifierUse {
+                    qualifier: f.version.clone(),
+                    kind: "version",
+                    function_version: None,
+                    layer_version: *v,
+                })
+                .collect();
+            uses.sort_by_key(|u| {
+                (
+                    !u.qualifier.starts_with('$'),
+                    u.qualifier.parse::<i64>().ok(),
+                )
+            });
+            let mut alias_uses: Vec<QualifierUse> = context
+                .aliases
+                .get(name)
+                .into_iter()
+                .flatten()
+                .filter_map(|(alias, target)| {
+                    Some(QualifierUse {
+                        qualifier: alias.clone(),
+                        kind: "alias",
+                        function_version: Some(target.clone()),
+                        layer_version: layer_version_of(target)?,
+                    })
+                })
+                .collect();
+            alias_uses.sort_by(|a, b| a.qualifier.cmp(&b.qualifier));
+            uses.extend(alias_uses);
+            let latest_uses = layer_version_of("$LATEST");
+            let newest_used = uses
+                .iter()
+                .map(|u| u.layer_version)
+                .max()
+                .unwrap_or_default();
+            let distinct: BTreeSet<i64> = uses.iter().map(|u| u.layer_version).collect();
+            let behind = latest.is_some_and(|latest| {
+                uses.iter()
+                    .any(|u| is_movable(u) && u.layer_version < latest)
+            });
+            FunctionReport {
+                function: name.to_string(),
+                arn: entries[0].0.arn.clone(),
+                latest_uses,
+                attributed_version: latest_uses.unwrap_or(newest_used),
+                mixed: distinct.len() > 1,
+                behind,
+                metrics: context
+                    .totals
+                    .map(|t| t.get(name).copied().unwrap_or_default().summary()),
+                uses,
+            }
+        })
+        .collect()
+}
+
+/// `$LATEST` and aliases can be moved to a newer layer version; a published
+/// function version cannot, so it is history, not drift.
+fn is_movable(usage: &QualifierUse) -> bool {
+    usage.kind == "alias" || usage.qualifier == "$LATEST"
+}
+
+fn behind_entries(function: &FunctionReport, latest: Option<i64>) -> Vec<Behind> {
+    let Some(latest) = latest else {
+        return Vec::new();
+    };
+    function
+        .uses
+        .iter()
+        .filter(|u| is_movable(u) && u.layer_version < latest)
+        .map(|u| Behind {
+            function: function.function.clone(),
+            qualifier: u.qualifier.clone(),
+            layer_version: u.layer_version,
+            versions_behind: latest - u.layer_version,
+        })
+        .collect()
+}
+
+fn usages_of(functions: &[FunctionReport], version: i64) -> Vec<Usage> {
+    functions
+        .iter()
+        .filter_map(|f| {
+            let on_version = f.uses.iter().filter(|u| u.layer_version == version);
+            let (aliases, qualifiers): (Vec<_>, Vec<_>) =
+                on_version.partition(|u| u.kind == "alias");
+            (!aliases.is_empty() || !qualifiers.is_empty()).then(|| Usage {
+                function: f.function.clone(),
+                qualifiers: qualifiers.iter().map(|u| u.qualifier.clone()).collect(),
+                aliases: aliases.iter().map(|u| u.qualifier.clone()).collect(),
+            })
+        })
+        .collect()
+}
+
+/// Sizes, and what the retention policy would delete (the rule layer-publish
+/// applies; the latest version is never deleted, nor any version in use).
+fn storage(
+    versions: &[ExistingVersion],
+    target: &Target,
+    in_use: &BTreeSet<i64>,
+    now: SystemTime,
+) -> Storage {
+    let size_of = |version: i64| {
+        versions
+            .iter()
+            .find(|v| v.version == version)
+            .and_then(|v| v.code_size)
+            .unwrap_or(0)
+    };
+    let candidates: Vec<Candidate> = versions
+        .iter()
+        .map(|v| Candidate {
+            version: v.version,
+            age_days: v
+                .created_date
+                .as_deref()
+                .and_then(|date| age_days(date, now)),
+        })
+        .collect();
+    let protected: BTreeSet<i64> = versions.first().map(|v| v.version).into_iter().collect();
+    let plan = target
+        .policy
+        .map(|policy| retention::plan(&candidates, &policy, &protected, in_use))
+        .unwrap_or_default();
+    Storage {
+        versions: versions.len(),
+        total_code_size: versions.iter().filter_map(|v| v.code_size).sum(),
+        latest_code_size: versions.first().and_then(|v| v.code_size),
+        retention: Retention {
+            policy: target.policy,
+            would_free_bytes: plan.delete.iter().map(|&v| size_of(v)).sum(),
+            would_delete: plan.delete,
+            kept_in_use: plan.kept_in_use,
+        },
+    }
+}
+
+/// Whole days since a Lambda date (`2024-05-01T12:00:00.000+0000`).
+fn age_days(date: &str, now: SystemTime) -> Option<u64> {
+    use aws_smithy_types::DateTime;
+    use aws_smithy_types::date_time::Format;
+    // Lambda writes the offset without a colon; RFC 3339 wants one.
+    let normalised = match date.len().checked_sub(5).map(|at| date.split_at(at)) {
+        Some((head, offset))
+            if (offset.starts_with('+') || offset.starts_with('-'))
+                && offset[1..].bytes().all(|b| b.is_ascii_digit()) =>
+        {
+            format!("{head}{}:{}", &offset[..3], &offset[3..])
+        }
+        _ => date.to_string(),
+    };
+    let created = DateTime::from_str(&normalised, Format::DateTimeWithOffset).ok()?;
+    let now = now.duration_since(std::time::UNIX_EPOCH).ok()?.as_secs() as i64;
+    u64::try_from(now - created.secs())
+        .ok()
+        .map(|secs| secs / 86_400)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::{Duration, UNIX_EPOCH};
+
+    #[test]
+    fn ages_from_lambda_dates() {
+        let created = "2024-05-01T12:00:00.000+0000";
+        let later = UNIX_EPOCH + Duration::from_secs(1_714_564_800 + 10 * 86_400 + 3_600);
+        assert_eq!(age_days(created, later), Some(10));
+        assert_eq!(age_days("2024-05-01T12:00:00Z", later), Some(10));
+        assert_eq!(age_days("yesterday", later), None);
+    }
+}

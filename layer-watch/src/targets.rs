@@ -1,0 +1,255 @@
+//! What to watch: a layer in a region, from the command line or from records.
+
+use layer_core::arn::LayerVersionArn;
+use layer_core::io::{Input, read_records};
+use layer_core::record::LAYER_RECORD;
+use layer_core::sections::{LayerSection, Published, RetentionPolicy};
+use layer_core::{Error, Record, Result};
+use serde_json::{Map, Value};
+
+use crate::Args;
+
+/// The sections the pipeline writes; every other top-level field of an input
+/// record is the user's and passes through into the report.
+const PIPELINE_FIELDS: &[&str] = &[
+    "schema",
+    "version",
+    "layer",
+    "artifact",
+    "published",
+    "attachments",
+];
+
+/// One layer in one region.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Target {
+    pub region: String,
+    pub layer_name: String,
+    /// The layer's ARN when the input names it (a record, or an ARN argument):
+    /// it pins the account. Otherwise it comes from the layer's versions.
+    pub layer_arn: Option<LayerVersionArn>,
+    pub policy: Option<RetentionPolicy>,
+    /// Fields of the input record that no layer tool owns, passed through.
+    pub extra: Map<String, Value>,
+}
+
+/// The targets of a run, in input order, one per (region, layer).
+pub async fn resolve(args: &Args) -> Result<Vec<Target>> {
+    let mut targets = Vec::new();
+    let from_records = crate::reads_stdin(&args.layers);
+    if from_records && !layer_core::io::stdin_has_data_source() && args.layers.is_empty() {
+        return Err(Error::usage("no layer given and nothing piped in")
+            .with_fix("name a layer (`layer-watch common`), or pipe in layer-publish's records"));
+    }
+    let policy_flags = policy_from_flags(args);
+    for name in args.layers.iter().filter(|name| *name != "-") {
+        targets.extend(from_argument(args, name).await?);
+    }
+    if from_records {
+        for record in read_records(&Input::Stdin, &[LAYER_RECORD])? {
+            targets.extend(from_record(args, &record).await?);
+        }
+        if targets.is_empty() {
+            return Err(Error::input("no records on stdin").with_fix(
+                "pipe in records with a \"published\" or \"layer\" section, or name a layer",
+            ));
+        }
+    }
+    if policy_flags.is_some() {
+        for target in &mut targets {
+            target.policy = policy_flags;
+        }
+    }
+    Ok(merge_duplicates(targets))
+}
+
+fn policy_from_flags(args: &Args) -> Option<RetentionPolicy> {
+    (args.keep_versions.is_some() || args.delete_older_than_days.is_some()).then_some(
+        RetentionPolicy {
+            versions_to_keep: args.keep_versions,
+            delete_older_than_days: args.delete_older_than_days,
+        },
+    )
+}
+
+async fn from_argument(args: &Args, text: &str) -> Result<Vec<Target>> {
+    if text.starts_with("arn:") {
+        let arn = parse_layer_arn(text)?;
+        return Ok(vec![Target {
+            region: arn.region.clone(),
+            layer_name: arn.name.clone(),
+            layer_arn: Some(arn),
+            policy: None,
+            extra: Map::new(),
+        }]);
+    }
+    check_layer_name(text)?;
+    Ok(args
+        .aws
+        .regions()
+        .await?
+        .into_iter()
+        .map(|region| Target {
+            region,
+            layer_name: text.to_string(),
+            layer_arn: None,
+            policy: None,
+            extra: Map::new(),
+        })
+        .collect())
+}
+
+async fn from_record(args: &Args, record: &Record) -> Result<Vec<Target>> {
+    let layer: Option<LayerSection> = record.section("layer")?;
+    let policy = layer.as_ref().and_then(|layer| layer.retention_policy);
+    let extra: Map<String, Value> = record
+        .as_map()
+        .iter()
+        .filter(|(key, _)| !PIPELINE_FIELDS.contains(&key.as_str()))
+        .map(|(key, value)| (key.clone(), value.clone()))
+        .collect();
+    if let Some(published) = record.section::<Published>("published")? {
+        layer_aws::validate_region(&published.region)?;
+        let arn = parse_layer_arn(&published.layer_arn)?;
+        return Ok(vec![Target {
+            region: published.region,
+            layer_name: published.layer_name,
+            layer_arn: Some(arn),
+            policy,
+            extra,
+        }]);
+    }
+    let Some(layer) = layer else {
+        return Err(Error::input(
+            "a record has neither a \"published\" nor a \"layer\" section: no layer to watch",
+        )
+        .with_fix("pipe in layer-publish's (or layer-pack's) records"));
+    };
+    check_layer_name(&layer.name)?;
+    Ok(args
+        .aws
+        .regions()
+        .await?
+        .into_iter()
+        .map(|region| Target {
+            region,
+            layer_name: layer.name.clone(),
+            layer_arn: None,
+            policy,
+            extra: extra.clone(),
+        })
+        .collect())
+}
+
+/// A layer ARN, with or without a version (the version is dropped: a report is
+/// about the whole layer).
+fn parse_layer_arn(text: &str) -> Result<LayerVersionArn> {
+    let versioned = match text.rsplit_once(':') {
+        Some((_, last)) if last.parse::<i64>().is_ok() => text.to_string(),
+        _ => format!("{text}:1"),
+    };
+    versioned
+        .parse::<LayerVersionArn>()
+        .map(|arn| arn.with_version(1))
+        .map_err(|_| {
+            Error::usage(format!("\"{text}\" is not a layer ARN")).with_fix(
+                "give a layer name, or an ARN like arn:aws:lambda:REGION:ACCOUNT:layer:NAME",
+            )
+        })
+}
+
+fn check_layer_name(name: &str) -> Result<()> {
+    let valid = !name.is_empty()
+        && name.len() <= 140
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    if valid {
+        Ok(())
+    } else {
+        Err(
+            Error::usage(format!("\"{name}\" is not a layer name")).with_fix(
+                "layer names are 1 to 140 letters, digits, '-' and '_' (or pass a layer ARN)",
+            ),
+        )
+    }
+}
+
+/// The same layer named twice (two records of one deploy, or a name and a
+/// record) is watched once; its pass-through fields are merged, first wins.
+fn merge_duplicates(targets: Vec<Target>) -> Vec<Target> {
+    let mut merged: Vec<Target> = Vec::new();
+    for target in targets {
+        let same = merged.iter_mut().find(|seen| {
+            seen.region == target.region
+                && seen.layer_name == target.layer_name
+                && (seen.layer_arn.is_none()
+                    || target.layer_arn.is_none()
+                    || seen.layer_arn == target.layer_arn)
+        });
+        match same {
+            None => merged.push(target),
+            Some(seen) => {
+                seen.layer_arn = seen.layer_arn.take().or(target.layer_arn);
+                seen.policy = seen.policy.or(target.policy);
+                for (key, value) in target.extra {
+                    seen.extra.entry(key).or_insert(value);
+                }
+            }
+        }
+    }
+    merged
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn layer_arns_with_and_without_versions() {
+        let arn = parse_layer_arn("arn:aws:lambda:eu-west-1:123456789012:layer:common").unwrap();
+        assert_eq!(
+            (arn.region.as_str(), arn.name.as_str()),
+            ("eu-west-1", "common")
+        );
+        let arn = parse_layer_arn("arn:aws:lambda:eu-west-1:123456789012:layer:common:7").unwrap();
+        assert_eq!(
+            arn.layer_arn(),
+            "arn:aws:lambda:eu-west-1:123456789012:layer:common"
+        );
+        assert_eq!(
+            parse_layer_arn("arn:aws:s3:::bucket")
+                .unwrap_err()
+                .exit_code(),
+            2
+        );
+    }
+
+    #[test]
+    fn layer_names_are_checked() {
+        assert!(check_layer_name("makoto-common_2").is_ok());
+        for bad in ["", "a b", "common*", &"x".repeat(141)] {
+            assert_eq!(check_layer_name(bad).unwrap_err().exit_code(), 2, "{bad}");
+        }
+    }
+
+    #[test]
+    fn duplicates_merge_and_keep_the_first_fields() {
+        let target = |value: i64| Target {
+            region: "us-east-1".into(),
+            layer_name: "common".into(),
+            layer_arn: None,
+            policy: None,
+            extra: [
+                ("x-run".to_string(), Value::from(value)),
+                (format!("x-{value}"), Value::from(true)),
+            ]
+            .into_iter()
+            .collect(),
+        };
+        let merged = merge_duplicates(vec![target(1), target(2)]);
+        assert_eq!(merged.len(), 1);
+        assert_eq!(merged[0].extra["x-run"], 1);
+        assert!(merged[0].extra.contains_key("x-2"));
+    }
+}
