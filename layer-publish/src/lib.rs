@@ -200,7 +200,10 @@ async fn run_async(args: Args) -> Result<()> {
     } else {
         publish_all(&args, &counter).await
     };
-    tracing::info!("AWS requests: {}", counter.summary());
+    // At -v only: the benchmark and people tuning a pipeline read it.
+    if args.verbosity.verbose > 0 {
+        tracing::info!("AWS requests: {}", counter.summary());
+    }
     result
 }
 

@@ -1,0 +1,203 @@
+//! Bad input: a clear message, exit 2, nothing published or deleted.
+
+mod common;
+
+use common::*;
+use layer_test_harness::{Account, REGION};
+use serde_json::json;
+
+/// Run with raw stdin and expect exit 2, no stdout, and a message containing `needle`.
+fn refused(account: &Account, stdin: &str, args: &[&str], needle: &str) -> String {
+    let out = account
+        .command(BIN)
+        .args(args)
+        .write_stdin(stdin.to_string())
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+    assert_eq!(out.status.code(), Some(2), "{args:?}:\n{stderr}");
+    assert!(out.stdout.is_empty(), "wrote output on bad input");
+    assert!(stderr.contains(needle), "expected {needle:?} in:\n{stderr}");
+    assert!(stderr.starts_with("layer-publish: error: "), "{stderr}");
+    stderr
+}
+
+#[tokio::test]
+async fn malformed_foreign_and_incomplete_records_are_refused() {
+    let account = Account::new().await;
+    let dir = tempfile::tempdir().unwrap();
+    let zip = write_zip(dir.path(), "ok.zip", &[("python/ok.py", b"ok")]);
+    let good = lines(&[record("bad", "1.0.0", &zip)]);
+
+    // A good record first, then garbage: nothing is published, not even the first.
+    refused(
+        &account,
+        &format!("{good}{{\"schema\": nope}}\n"),
+        &[],
+        "line 2",
+    );
+    refused(
+        &account,
+        &format!("{good}{{\"schema\":\"terraform/v1\"}}\n"),
+        &[],
+        "cannot be read by this tool",
+    );
+    refused(
+        &account,
+        &format!("{good}{{\"schema\":\"layer-record/v2\"}}\n"),
+        &[],
+        "major version 2",
+    );
+    let stderr = refused(
+        &account,
+        "{\"schema\":\"layer-record/v1\",\"layer\":{\"name\":\"x\"}}\n",
+        &[],
+        "no \"artifact\" section",
+    );
+    assert!(
+        stderr.contains("hint: pipe in the output of layer-pack"),
+        "{stderr}"
+    );
+    refused(
+        &account,
+        &format!("{good}{{\"schema\":\"layer-record/v1\",\"layer\":{{\"name\":\"x\",",),
+        &[],
+        "truncated",
+    );
+    assert_eq!(layer_count(&account).await, 0);
+}
+
+#[tokio::test]
+async fn a_missing_or_changed_zip_is_refused() {
+    let account = Account::new().await;
+    let dir = tempfile::tempdir().unwrap();
+    let zip = write_zip(dir.path(), "z.zip", &[("python/z.py", b"z")]);
+    let good = record("zipcheck", "1.0.0", &zip);
+
+    let mut missing = good.clone();
+    missing["artifact"]["path"] = json!(dir.path().join("gone.zip").display().to_string());
+    refused(
+        &account,
+        &lines(&[good.clone(), missing]),
+        &[],
+        "does not exist",
+    );
+
+    // Rewritten after packing: same name, other bytes.
+    let other = write_zip(dir.path(), "other.zip", &[("python/z.py", b"changed")]);
+    std::fs::copy(&other.path, &zip.path).unwrap();
+    let stderr = refused(
+        &account,
+        &lines(&[good]),
+        &[],
+        "changed after it was packed",
+    );
+    assert!(stderr.contains(&zip.sha256_hex), "{stderr}");
+    assert_eq!(layer_count(&account).await, 0);
+}
+
+#[tokio::test]
+async fn sizes_beyond_lambdas_limits_are_refused_with_the_excess() {
+    let account = Account::new().await;
+    let dir = tempfile::tempdir().unwrap();
+    let zip = write_zip(dir.path(), "s.zip", &[("python/s.py", b"s")]);
+    let mut big = record("toobig", "1.0.0", &zip);
+    big["artifact"]["unzipped_bytes"] = json!(262_144_000u64 + 1234);
+    refused(
+        &account,
+        &lines(&[big]),
+        &[],
+        "1234 bytes over Lambda's limit",
+    );
+
+    // At or above the inline limit without a bucket.
+    refused(
+        &account,
+        &lines(&[record("s3needed", "1.0.0", &zip)]),
+        &["--s3-threshold", "10"],
+        "must go through S3",
+    );
+    assert_eq!(layer_count(&account).await, 0);
+}
+
+#[tokio::test]
+async fn bad_grants_names_and_flags_are_refused() {
+    let account = Account::new().await;
+    let dir = tempfile::tempdir().unwrap();
+    let zip = write_zip(dir.path(), "g.zip", &[("python/g.py", b"g")]);
+    let input = lines(&[record("grants", "1.0.0", &zip)]);
+    refused(
+        &account,
+        &input,
+        &["--grant-account", "12345"],
+        "not an AWS account id",
+    );
+    refused(
+        &account,
+        &input,
+        &["--grant-org", "o-SHOUT12345"],
+        "not an AWS Organizations id",
+    );
+    refused(
+        &account,
+        &input,
+        &["--runtime", "python2.9"],
+        "not a Lambda runtime",
+    );
+    refused(
+        &account,
+        &input,
+        &["--architecture", "sparc"],
+        "not a Lambda architecture",
+    );
+    refused(
+        &account,
+        &input,
+        &["--name", "bad name"],
+        "not a valid layer name",
+    );
+    let long = "d".repeat(257);
+    refused(&account, &input, &["--description", &long], "at most 256");
+    // A zip given without a name.
+    let out = account.command(BIN).arg(&zip.path).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--name"));
+    assert_eq!(layer_count(&account).await, 0);
+}
+
+#[tokio::test]
+async fn an_unknown_layer_in_prune_only_mode_is_refused() {
+    let account = Account::new().await;
+    let out = account
+        .command(BIN)
+        .args(["--prune-only", "--name", "never-published", "--keep", "3"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("no layer \"never-published\""), "{stderr}");
+    assert!(out.stdout.is_empty());
+}
+
+#[tokio::test]
+async fn a_missing_region_or_missing_credentials_is_refused_before_any_call() {
+    let dir = tempfile::tempdir().unwrap();
+    let zip = write_zip(dir.path(), "r.zip", &[("python/r.py", b"r")]);
+    let input = lines(&[record("nowhere", "1.0.0", &zip)]);
+    let out = Account::bare_command(BIN)
+        .write_stdin(input.clone())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no AWS region"));
+    assert!(out.stdout.is_empty());
+
+    let out = Account::bare_command(BIN)
+        .args(["--region", REGION, "--endpoint-url", "http://127.0.0.1:9"])
+        .write_stdin(input)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no AWS credentials"));
+    assert!(out.stdout.is_empty());
+}
