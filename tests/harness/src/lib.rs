@@ -9,17 +9,21 @@
 //! - The account runs the tools' binaries with the right environment
 //!   ([`Account::command`]) and creates IAM roles, functions and layers through
 //!   the real SDK.
+//! - [`proxy`] puts a real HTTP proxy between a tool and moto that enforces
+//!   Lambda's rate limits, injects faults by operation and count, and counts requests.
 //! - [`schema`] validates tool output against the JSON Schema files of the record.
 
 mod account;
 mod lambda;
 mod moto;
+pub mod proxy;
 pub mod schema;
 mod zipfile;
 
 pub use account::Account;
 pub use lambda::FunctionSpec;
 pub use moto::{MotoServer, moto};
+pub use proxy::{Fault, Proxy, RateLimits, Rule};
 pub use zipfile::zip_bytes;
 
 /// The region tests use unless they say otherwise.
