@@ -1,17 +1,175 @@
-//! `layer-attach`: Point Lambda functions at new layer versions without breaking them, and roll them back.
+//! `layer-attach`: point Lambda functions at new layer versions without breaking
+//! them, and roll them back.
+//!
+//! Reads `layer-record/v1` records with a `published` section (from
+//! `layer-publish`), chooses functions, computes each one's new layer list
+//! (the same layer's version replaced in place, other layers kept), checks it
+//! fits (at most 5 layers, runtime and architecture), and updates the functions
+//! guarded by their `RevisionId`, at a bounded rate and concurrency. Each record
+//! comes out with an `attachments` section: per function its `before` and
+//! `after` lists and a status, enough for `--undo` to restore every function.
+
+mod attach;
+mod plan;
+mod select;
+mod session;
+mod smoke;
+mod undo;
+mod update;
 
 use std::path::PathBuf;
 
 use layer_core::cli::Verbosity;
+use layer_core::io::{Input, read_records};
+use layer_core::record::LAYER_RECORD;
 use layer_core::{Error, Result};
 
+pub use plan::{Decision, FunctionState, MAX_LAYERS, Target, decide, new_layers};
+
 /// Point Lambda functions at new layer versions without breaking them, and roll them back.
+///
+/// Reads the records of `layer-publish` and, by default, moves every function that
+/// already uses any version of a published layer to the new version (the
+/// roll-forward). Selectors choose functions explicitly instead. Each function's
+/// other layers and their order are kept; several records (several layers) for
+/// one function make one update. Functions that would not work with the new list
+/// (more than 5 layers, another runtime or architecture) are skipped with the
+/// reason. The output is each record plus `attachments`: per function `before`,
+/// `after` and a `status` (updated, unchanged, skipped, failed), which is enough
+/// to undo the deploy. Exit 1 when any function failed (the output is complete).
+///
+/// Examples:
+///
+///   layer-publish < packed.jsonl | layer-attach > deploy.jsonl
+///
+///   layer-attach --match 'makoto-*-dev' --dry-run published.jsonl
+///
+///   layer-attach --prefix makoto- --tag env=prod --publish-version --alias live \
+///       --smoke makoto-health-check --undo-on-failure published.jsonl > deploy.jsonl
+///
+///   layer-attach --undo deploy.jsonl          # restore every function's `before` list
+///
+///   layer-attach --to-version 6 published.jsonl   # point the users back at version 6
 #[derive(Debug, clap::Parser)]
-#[command(name = "layer-attach", version, about, long_about = None)]
+#[command(
+    name = "layer-attach",
+    version,
+    about,
+    long_about,
+    verbatim_doc_comment
+)]
 pub struct Args {
-    /// Records to read (JSON Lines); `-` or nothing reads stdin.
+    /// Records to read (JSON Lines): `layer-publish` output, or with --undo a deploy
+    /// record of layer-attach; `-` or nothing reads stdin.
     #[arg(value_name = "INPUT")]
     pub input: Option<PathBuf>,
+
+    /// Choose this function (by name); repeat for more.
+    #[arg(
+        long = "function",
+        value_name = "NAME",
+        help_heading = "Choosing functions"
+    )]
+    pub functions: Vec<String>,
+
+    /// Choose functions whose name starts with PREFIX; repeat for more.
+    #[arg(
+        long = "prefix",
+        value_name = "PREFIX",
+        help_heading = "Choosing functions"
+    )]
+    pub prefixes: Vec<String>,
+
+    /// Choose functions whose name matches GLOB, e.g. 'makoto-*-dev'; repeat for more.
+    #[arg(
+        long = "match",
+        value_name = "GLOB",
+        help_heading = "Choosing functions"
+    )]
+    pub globs: Vec<String>,
+
+    /// Choose functions tagged KEY=VALUE; repeated, every tag must match.
+    #[arg(long = "tag", value_name = "KEY=VALUE", value_parser = select::parse_tag, help_heading = "Choosing functions")]
+    pub tags: Vec<(String, String)>,
+
+    /// With selectors: only functions that already use some version of the layer
+    /// (without selectors this is the default).
+    #[arg(long, help_heading = "Choosing functions")]
+    pub users_only: bool,
+
+    /// Show the plan (before and after, per function) and change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// Point the chosen functions at version N of the records' layers instead of
+    /// the published one (a rollback to an older version).
+    #[arg(long, value_name = "N", conflicts_with = "undo", value_parser = clap::value_parser!(i64).range(1..))]
+    pub to_version: Option<i64>,
+
+    /// After updating, publish a function version (layers on $LATEST do not reach
+    /// published versions).
+    #[arg(long, help_heading = "After the update")]
+    pub publish_version: bool,
+
+    /// After publishing a version, point this alias at it (created if missing).
+    /// Implies --publish-version.
+    #[arg(long, value_name = "NAME", help_heading = "After the update")]
+    pub alias: Option<String>,
+
+    /// Invoke this health-check function after the update (in each region) and
+    /// require a response with `"statusCode": 200`.
+    #[arg(long, value_name = "FUNCTION", help_heading = "After the update")]
+    pub smoke: Option<String>,
+
+    /// The JSON payload for --smoke.
+    #[arg(
+        long,
+        value_name = "JSON",
+        default_value = r#"{"test": true}"#,
+        help_heading = "After the update"
+    )]
+    pub smoke_payload: String,
+
+    /// When the smoke test fails, roll every function this run changed back.
+    #[arg(long, requires = "smoke", help_heading = "After the update")]
+    pub undo_on_failure: bool,
+
+    /// Restore each function's `before` list from a deploy record, where the
+    /// function's list still equals `after` (otherwise report a conflict).
+    #[arg(long, help_heading = "Rollback")]
+    pub undo: bool,
+
+    /// With --undo: restore even where the function's list changed since the deploy.
+    #[arg(long, requires = "undo", help_heading = "Rollback")]
+    pub force: bool,
+
+    /// Control-plane requests per second per region, at most. Lambda allows 15 per
+    /// account and region, shared with everything else in the account.
+    #[arg(long, value_name = "N", default_value_t = 13.0, value_parser = select::parse_rate, help_heading = "Pace")]
+    pub rate: f64,
+
+    /// Functions updated at the same time, at most.
+    #[arg(long, value_name = "N", default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..=64), help_heading = "Pace")]
+    pub concurrency: u32,
+
+    /// Seconds to wait for one function's update to complete (LastUpdateStatus).
+    #[arg(
+        long,
+        value_name = "SECONDS",
+        default_value_t = 300,
+        help_heading = "Pace"
+    )]
+    pub wait_timeout: u64,
+
+    /// Seconds to keep retrying one function's update while AWS answers that an
+    /// update is in progress (409) or throttles (429); up to 10 attempts.
+    #[arg(
+        long,
+        value_name = "SECONDS",
+        default_value_t = 120,
+        help_heading = "Pace"
+    )]
+    pub retry_for: u64,
 
     #[command(flatten)]
     pub aws: layer_aws::AwsArgs,
@@ -20,11 +178,38 @@ pub struct Args {
     pub verbosity: Verbosity,
 }
 
-/// Run the tool. Not built yet: see issue #5.
+/// Run the tool.
 pub fn run(args: Args) -> Result<()> {
     args.verbosity.init_logging();
-    Err(Error::NotImplemented {
-        tool: "layer-attach",
-        issue: 5,
+    if args.undo && has_selectors(&args) {
+        return Err(Error::usage(
+            "--undo restores the functions named in the deploy record; it takes no selectors",
+        )
+        .with_fix("drop --function/--prefix/--match/--tag, or edit the deploy record"));
+    }
+    serde_json::from_str::<serde_json::Value>(&args.smoke_payload).map_err(|err| {
+        Error::usage(format!("--smoke-payload is not JSON: {err}"))
+            .with_fix("give a JSON document, e.g. --smoke-payload '{\"test\": true}'")
+    })?;
+    let input = Input::from_arg(args.input.as_deref())?;
+    let records = read_records(&input, &[LAYER_RECORD])?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|err| Error::failed(format!("cannot start the async runtime: {err}")))?;
+    runtime.block_on(async {
+        if args.undo {
+            undo::run(&args, records).await
+        } else {
+            attach::run(&args, records).await
+        }
     })
+}
+
+fn has_selectors(args: &Args) -> bool {
+    !(args.functions.is_empty()
+        && args.prefixes.is_empty()
+        && args.globs.is_empty()
+        && args.tags.is_empty())
+        || args.users_only
 }

@@ -1,0 +1,686 @@
+//! The roll-forward (and `--to-version`): read records, plan every function in
+//! every region before changing any, then update, publish, smoke-test, and write
+//! each record with its `attachments`.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+
+use aws_sdk_lambda::Client;
+use layer_aws::inventory::{FunctionInfo, Versions, list_functions};
+use layer_aws::{aws_error, is_error_code};
+use layer_core::arn::LayerVersionArn;
+use layer_core::io::RecordWriter;
+use layer_core::sections::{Attachment, AttachmentStatus, names};
+use layer_core::{Error, Record, Result};
+use serde_json::{Map, Value, json};
+
+use crate::plan::{Decision, FunctionState, Target, decide};
+use crate::select::Selectors;
+use crate::session::{Session, run_bounded};
+use crate::undo::{AliasMove, Restore, restore};
+use crate::update::{Applied, set_layers};
+use crate::{Args, smoke};
+
+/// What a record asks for: this layer version in this region.
+#[derive(Debug, Clone)]
+struct Wanted {
+    record: usize,
+    region: String,
+    layer_name: String,
+    arn: LayerVersionArn,
+}
+
+/// The part of `published` this tool needs (lenient: any producer that writes
+/// these fields can feed it).
+#[derive(Debug, serde::Deserialize)]
+struct PublishedView {
+    region: String,
+    layer_name: String,
+    version_arn: String,
+}
+
+/// One function and what to do to it.
+#[derive(Debug)]
+struct Job {
+    region: String,
+    function: FunctionInfo,
+    /// The records whose layers apply to this function.
+    records: Vec<usize>,
+    decision: Decision,
+}
+
+/// The outcome for one function.
+#[derive(Debug, Clone)]
+struct Outcome {
+    region: String,
+    records: Vec<usize>,
+    entry: Attachment,
+    alias: Option<AliasMove>,
+}
+
+pub async fn run(args: &Args, mut records: Vec<Record>) -> Result<()> {
+    let selectors = Selectors::from_args(args)?;
+    let wanted = wanted_layers(args, &records)?;
+    if records.is_empty() {
+        tracing::warn!("no records in the input: nothing to attach");
+        return Ok(());
+    }
+    let regions: BTreeSet<String> = wanted.iter().map(|w| w.region.clone()).collect();
+    let session = Arc::new(Session::connect(args, regions.iter().cloned()).await?);
+
+    // Plan everything, in every region, before changing anything: a bad input
+    // (a missing layer version, a misspelt --function) stops the run untouched.
+    let mut jobs = Vec::new();
+    let mut seen_names = BTreeSet::new();
+    for region in &regions {
+        let in_region: Vec<&Wanted> = wanted.iter().filter(|w| &w.region == region).collect();
+        let targets = resolve_targets(&session, region, &in_region).await?;
+        let planned = plan_region(&session, &selectors, region, &in_region, &targets).await?;
+        seen_names.extend(planned.1);
+        jobs.extend(planned.0);
+    }
+    let missing = selectors.missing_functions(|name| seen_names.contains(name));
+    if !missing.is_empty() {
+        return Err(Error::usage(format!(
+            "no function named {} in {}",
+            missing.join(", "),
+            regions.iter().cloned().collect::<Vec<_>>().join(", ")
+        ))
+        .with_fix(
+            "check the --function names (and the regions of the records); nothing was changed",
+        ));
+    }
+    report_plan(&jobs);
+
+    let mut outcomes = if args.dry_run {
+        jobs.into_iter().map(planned_outcome).collect()
+    } else {
+        apply(args, &session, jobs).await
+    };
+
+    let mut problems = Vec::new();
+    if !args.dry_run
+        && let Some(function) = &args.smoke
+    {
+        smoke_test(
+            args,
+            &session,
+            function,
+            &regions,
+            &mut outcomes,
+            &mut problems,
+        )
+        .await;
+    }
+
+    for (index, record) in records.iter_mut().enumerate() {
+        if !wanted.iter().any(|w| w.record == index) {
+            continue;
+        }
+        let entries: Vec<Attachment> = outcomes
+            .iter()
+            .filter(|o| o.records.contains(&index))
+            .map(|o| o.entry.clone())
+            .collect();
+        record.set_section(names::ATTACHMENTS, &entries)?;
+    }
+    let mut out = RecordWriter::stdout();
+    out.write_all(&records)?;
+
+    let failed = outcomes
+        .iter()
+        .filter(|o| o.entry.status == AttachmentStatus::Failed)
+        .count();
+    if failed > 0 {
+        problems.insert(
+            0,
+            format!("{failed} of {} functions failed to update", outcomes.len()),
+        );
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(Error::Findings(format!(
+            "{}; see \"attachments\" in the output",
+            problems.join("; ")
+        )))
+    }
+}
+
+/// The layer version each record asks for, checked before any AWS call.
+fn wanted_layers(args: &Args, records: &[Record]) -> Result<Vec<Wanted>> {
+    let mut wanted: Vec<Wanted> = Vec::new();
+    for (index, record) in records.iter().enumerate() {
+        let number = index + 1;
+        let published: PublishedView = record
+            .require_section(names::PUBLISHED, "layer-publish")
+            .map_err(|err| in_record(number, err))?;
+        let mut arn: LayerVersionArn = published
+            .version_arn
+            .parse()
+            .map_err(|err| in_record(number, err))?;
+        if arn.region != published.region || arn.name != published.layer_name {
+            return Err(Error::input(format!(
+                "record {number}: published.version_arn {} does not belong to layer {} in {}",
+                published.version_arn, published.layer_name, published.region
+            ))
+            .with_fix("pipe in the records exactly as layer-publish wrote them"));
+        }
+        if !args.aws.regions.is_empty() && !args.aws.regions.contains(&arn.region) {
+            tracing::info!(
+                "record {number}: region {} not chosen by --region; passed through",
+                arn.region
+            );
+            continue;
+        }
+        if let Some(version) = args.to_version {
+            arn = arn.with_version(version);
+        }
+        if let Some(other) = wanted.iter().find(|w| w.arn.same_layer(&arn))
+            && other.arn.version != arn.version
+        {
+            return Err(Error::input(format!(
+                "records {} and {number} ask for two versions of {} ({} and {})",
+                other.record + 1,
+                arn.layer_arn(),
+                other.arn.version,
+                arn.version
+            ))
+            .with_fix("give one version per layer and region"));
+        }
+        wanted.push(Wanted {
+            record: index,
+            region: arn.region.clone(),
+            layer_name: published.layer_name,
+            arn,
+        });
+    }
+    Ok(wanted)
+}
+
+fn in_record(number: usize, err: Error) -> Error {
+    match err {
+        Error::Input { problem, fix } => Error::Input {
+            problem: format!("record {number}: {problem}"),
+            fix,
+        },
+        other => other,
+    }
+}
+
+/// Check every wanted layer version exists and read what it runs on.
+/// (GetLayerVersion by name and number: GetLayerVersionByArn is not on every
+/// endpoint we test against.)
+async fn resolve_targets(
+    session: &Session,
+    region: &str,
+    wanted: &[&Wanted],
+) -> Result<BTreeMap<LayerVersionArn, Target>> {
+    let mut targets = BTreeMap::new();
+    let region_handle = session.region(region);
+    for want in wanted {
+        if targets.contains_key(&want.arn) {
+            continue;
+        }
+        region_handle.pacers.control.wait().await;
+        let found = region_handle
+            .client
+            .get_layer_version()
+            .layer_name(&want.layer_name)
+            .version_number(want.arn.version)
+            .send()
+            .await;
+        let layer = match found {
+            Ok(layer) => layer,
+            Err(err) if is_error_code(&err, "ResourceNotFoundException") => {
+                return Err(Error::input(format!(
+                    "record {}: layer version {} does not exist",
+                    want.record + 1,
+                    want.arn
+                ))
+                .with_fix("publish it first (layer-publish), or pick an existing version; nothing was changed"));
+            }
+            Err(err) => {
+                return Err(aws_error(
+                    &format!("reading layer version {}", want.arn),
+                    err,
+                ));
+            }
+        };
+        targets.insert(
+            want.arn.clone(),
+            Target {
+                arn: want.arn.clone(),
+                runtimes: layer
+                    .compatible_runtimes()
+                    .iter()
+                    .map(|r| r.as_str().to_string())
+                    .collect(),
+                architectures: layer
+                    .compatible_architectures()
+                    .iter()
+                    .map(|a| a.as_str().to_string())
+                    .collect(),
+            },
+        );
+    }
+    Ok(targets)
+}
+
+/// Choose the functions of one region and decide what each needs. Also returns
+/// every function name in the region (to catch misspelt `--function` names).
+async fn plan_region(
+    session: &Arc<Session>,
+    selectors: &Selectors,
+    region: &str,
+    wanted: &[&Wanted],
+    targets: &BTreeMap<LayerVersionArn, Target>,
+) -> Result<(Vec<Job>, Vec<String>)> {
+    let handle = session.region(region);
+    handle.pacers.control.wait().await;
+    let functions = list_functions(&handle.client, Versions::LatestOnly).await?;
+    let names = functions.iter().map(|f| f.name.clone()).collect();
+
+    let mut candidates = Vec::new();
+    for function in functions {
+        if selectors.explicit() && !selectors.name_matches(&function.name) {
+            continue;
+        }
+        let users_only = !selectors.explicit() || selectors.users_only;
+        let applying: Vec<&Wanted> = wanted
+            .iter()
+            .copied()
+            .filter(|w| !users_only || function.version_of(&w.arn).is_some())
+            .collect();
+        if !applying.is_empty() {
+            candidates.push((function, applying));
+        }
+    }
+    if !selectors.tags.is_empty() {
+        candidates = filter_by_tags(session, selectors, region, candidates).await?;
+    }
+
+    let jobs = candidates
+        .into_iter()
+        .map(|(function, applying)| {
+            let applying_targets: Vec<&Target> =
+                applying.iter().map(|w| &targets[&w.arn]).collect();
+            let state = FunctionState {
+                name: function.name.clone(),
+                runtime: function.runtime.clone(),
+                architectures: function.architectures.clone(),
+                layers: function.layers.clone(),
+            };
+            Job {
+                region: region.to_string(),
+                decision: decide(&state, &applying_targets),
+                records: applying.iter().map(|w| w.record).collect(),
+                function,
+            }
+        })
+        .collect();
+    Ok((jobs, names))
+}
+
+/// Keep the candidates whose tags match (GetFunction returns them, and has the
+/// higher read limit; ListFunctions does not return tags).
+async fn filter_by_tags<'a>(
+    session: &Arc<Session>,
+    selectors: &Selectors,
+    region: &str,
+    candidates: Vec<(FunctionInfo, Vec<&'a Wanted>)>,
+) -> Result<Vec<(FunctionInfo, Vec<&'a Wanted>)>> {
+    let names: Vec<String> = candidates.iter().map(|(f, _)| f.name.clone()).collect();
+    let region_name = region.to_string();
+    let tags = run_bounded(session, names, move |session, name| {
+        let region_name = region_name.clone();
+        async move {
+            let handle = session.region(&region_name);
+            handle.pacers.reads.wait().await;
+            handle
+                .client
+                .get_function()
+                .function_name(&name)
+                .send()
+                .await
+                .map(|out| {
+                    out.tags()
+                        .map(|tags| {
+                            tags.iter()
+                                .map(|(k, v)| (k.clone(), v.clone()))
+                                .collect::<BTreeMap<_, _>>()
+                        })
+                        .unwrap_or_default()
+                })
+                .map_err(|err| aws_error(&format!("reading the tags of {name}"), err))
+        }
+    })
+    .await;
+    let mut kept = Vec::new();
+    for (candidate, tags) in candidates.into_iter().zip(tags) {
+        if selectors.tags_match(&tags?) {
+            kept.push(candidate);
+        }
+    }
+    Ok(kept)
+}
+
+fn report_plan(jobs: &[Job]) {
+    let count = |f: fn(&Decision) -> bool| jobs.iter().filter(|j| f(&j.decision)).count();
+    tracing::info!(
+        "{} functions chosen: {} to update, {} unchanged, {} skipped",
+        jobs.len(),
+        count(|d| matches!(d, Decision::Change(_))),
+        count(|d| matches!(d, Decision::Unchanged)),
+        count(|d| matches!(d, Decision::Skip { .. })),
+    );
+    for job in jobs {
+        if let Decision::Skip { reason, .. } = &job.decision {
+            tracing::warn!("{} ({}): skipped: {reason}", job.function.name, job.region);
+        }
+    }
+    if jobs.is_empty() {
+        tracing::warn!(
+            "no function chosen: none uses the layer yet; choose functions with --function, --prefix, --match or --tag"
+        );
+    }
+}
+
+fn entry(
+    job: &Job,
+    after: Vec<String>,
+    status: AttachmentStatus,
+    reason: Option<String>,
+) -> Attachment {
+    Attachment {
+        region: job.region.clone(),
+        function: job.function.name.clone(),
+        before: job.function.layers.clone(),
+        after,
+        status,
+        reason,
+        extra: Map::new(),
+    }
+}
+
+/// The outcome of a job that is not run (a dry run, or nothing to do).
+fn planned_outcome(job: Job) -> Outcome {
+    let entry = match &job.decision {
+        Decision::Change(after) => entry(&job, after.clone(), AttachmentStatus::Planned, None),
+        Decision::Unchanged => entry(
+            &job,
+            job.function.layers.clone(),
+            AttachmentStatus::Unchanged,
+            None,
+        ),
+        Decision::Skip { after, reason } => entry(
+            &job,
+            after.clone(),
+            AttachmentStatus::Skipped,
+            Some(reason.clone()),
+        ),
+    };
+    Outcome {
+        region: job.region,
+        records: job.records,
+        entry,
+        alias: None,
+    }
+}
+
+/// Update every function that needs it, at most `concurrency` at a time.
+async fn apply(args: &Args, session: &Arc<Session>, jobs: Vec<Job>) -> Vec<Outcome> {
+    let (changes, others): (Vec<Job>, Vec<Job>) = jobs
+        .into_iter()
+        .partition(|job| matches!(job.decision, Decision::Change(_)));
+    let bar = session.progress(changes.len(), "updating");
+    let publish = args.publish_version || args.alias.is_some();
+    let alias = args.alias.clone();
+    let task_bar = bar.clone();
+    let mut outcomes = run_bounded(session, changes, move |session, job| {
+        let alias = alias.clone();
+        let bar = task_bar.clone();
+        async move {
+            let outcome = update_one(&session, job, publish, alias.as_deref()).await;
+            if outcome.entry.status == AttachmentStatus::Failed {
+                bar.suspend(|| {
+                    tracing::warn!(
+                        "{} ({}): failed: {}",
+                        outcome.entry.function,
+                        outcome.region,
+                        outcome.entry.reason.as_deref().unwrap_or_default()
+                    )
+                });
+            }
+            bar.inc(1);
+            outcome
+        }
+    })
+    .await;
+    bar.finish_and_clear();
+    outcomes.extend(others.into_iter().map(planned_outcome));
+    outcomes
+}
+
+async fn update_one(session: &Session, job: Job, publish: bool, alias: Option<&str>) -> Outcome {
+    let Decision::Change(after) = &job.decision else {
+        unreachable!("only changes are applied")
+    };
+    let handle = session.region(&job.region);
+    let applied = set_layers(
+        &handle.client,
+        &handle.pacers,
+        session.limits,
+        &job.function.name,
+        after,
+        job.function.revision_id.as_deref(),
+    )
+    .await;
+    let mut outcome = Outcome {
+        region: job.region.clone(),
+        records: job.records.clone(),
+        entry: entry(&job, after.clone(), AttachmentStatus::Updated, None),
+        alias: None,
+    };
+    match applied {
+        Applied::Failed(reason) => {
+            outcome.entry.status = AttachmentStatus::Failed;
+            outcome.entry.reason = Some(reason);
+        }
+        Applied::Done { revision_id } if publish => {
+            match publish_and_move_alias(session, &job, revision_id, alias).await {
+                Ok((version, moved)) => {
+                    outcome
+                        .entry
+                        .extra
+                        .insert("published_version".into(), json!(version));
+                    if let Some(moved) = &moved {
+                        outcome.entry.extra.insert("alias".into(), moved.to_json());
+                    }
+                    outcome.alias = moved;
+                }
+                Err(reason) => {
+                    outcome.entry.status = AttachmentStatus::Failed;
+                    outcome.entry.reason = Some(format!(
+                        "the layers were updated on $LATEST, but {reason}; `--undo` restores the layers"
+                    ));
+                }
+            }
+        }
+        Applied::Done { .. } => {}
+    }
+    outcome
+}
+
+/// Publish a function version of the updated configuration and point the alias at it.
+async fn publish_and_move_alias(
+    session: &Session,
+    job: &Job,
+    revision_id: Option<String>,
+    alias: Option<&str>,
+) -> std::result::Result<(String, Option<AliasMove>), String> {
+    let handle = session.region(&job.region);
+    let client: &Client = &handle.client;
+    let name = &job.function.name;
+    handle.pacers.control.wait().await;
+    let published = client
+        .publish_version()
+        .function_name(name)
+        .set_revision_id(revision_id)
+        .send()
+        .await
+        .map_err(|err| {
+            format!(
+                "publishing a version failed: {}",
+                aws_error("PublishVersion", err)
+            )
+        })?;
+    let version = published.version().unwrap_or_default().to_string();
+    let Some(alias) = alias else {
+        return Ok((version, None));
+    };
+    handle.pacers.control.wait().await;
+    let current = client
+        .get_alias()
+        .function_name(name)
+        .name(alias)
+        .send()
+        .await;
+    let before = match current {
+        Ok(current) => Some(current.function_version().unwrap_or_default().to_string()),
+        Err(err) if is_error_code(&err, "ResourceNotFoundException") => None,
+        Err(err) => {
+            return Err(format!(
+                "reading alias {alias} failed: {}",
+                aws_error("GetAlias", err)
+            ));
+        }
+    };
+    handle.pacers.control.wait().await;
+    let moved = if before.is_some() {
+        client
+            .update_alias()
+            .function_name(name)
+            .name(alias)
+            .function_version(&version)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|err| aws_error("UpdateAlias", err).to_string())
+    } else {
+        client
+            .create_alias()
+            .function_name(name)
+            .name(alias)
+            .function_version(&version)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|err| aws_error("CreateAlias", err).to_string())
+    };
+    moved.map_err(|err| format!("moving alias {alias} to version {version} failed: {err}"))?;
+    Ok((
+        version.clone(),
+        Some(AliasMove {
+            name: alias.to_string(),
+            before,
+            after: version,
+        }),
+    ))
+}
+
+/// Invoke the health check in each region; on failure, roll back when asked.
+async fn smoke_test(
+    args: &Args,
+    session: &Arc<Session>,
+    function: &str,
+    regions: &BTreeSet<String>,
+    outcomes: &mut [Outcome],
+    problems: &mut Vec<String>,
+) {
+    let payload: Value = serde_json::from_str(&args.smoke_payload).unwrap_or(Value::Null);
+    let mut failures = Vec::new();
+    for region in regions {
+        match smoke::check(&session.region(region).client, function, &payload).await {
+            Ok(()) => tracing::info!("smoke test of {function} in {region} passed"),
+            Err(reason) => {
+                tracing::error!("smoke test of {function} in {region} failed: {reason}");
+                failures.push(format!("{region}: {reason}"));
+            }
+        }
+    }
+    if failures.is_empty() {
+        return;
+    }
+    let failure = format!(
+        "the smoke test of {function} failed ({})",
+        failures.join("; ")
+    );
+    if !args.undo_on_failure {
+        problems.push(format!(
+            "{failure}; the functions stay updated: roll back with `layer-attach --undo` on this output"
+        ));
+        return;
+    }
+    let changed: Vec<usize> = outcomes
+        .iter()
+        .enumerate()
+        .filter(|(_, o)| o.entry.status == AttachmentStatus::Updated)
+        .map(|(i, _)| i)
+        .collect();
+    tracing::warn!("rolling back {} functions", changed.len());
+    let items: Vec<(usize, Outcome)> = changed.iter().map(|&i| (i, outcomes[i].clone())).collect();
+    let bar = session.progress(items.len(), "rolling back");
+    let task_bar = bar.clone();
+    let restored = run_bounded(session, items, move |session, (index, outcome)| {
+        let bar = task_bar.clone();
+        async move {
+            let handle = session.region(&outcome.region);
+            let result = restore(
+                handle,
+                session.limits,
+                &outcome.entry.function,
+                &outcome.entry.before,
+                &outcome.entry.after,
+                outcome.alias.as_ref(),
+                false,
+            )
+            .await;
+            bar.inc(1);
+            (index, result)
+        }
+    })
+    .await;
+    bar.finish_and_clear();
+    let mut not_restored = 0;
+    for (index, (result, _current)) in restored {
+        let entry = &mut outcomes[index].entry;
+        let (status, reason) = match result {
+            Restore::Restored | Restore::AlreadyThere | Restore::Planned => (
+                AttachmentStatus::Restored,
+                format!("{failure}; rolled back to the before list"),
+            ),
+            Restore::Conflict(why) => {
+                not_restored += 1;
+                (
+                    AttachmentStatus::Conflict,
+                    format!("{failure}; not rolled back: {why}"),
+                )
+            }
+            Restore::Failed(why) => {
+                not_restored += 1;
+                (
+                    AttachmentStatus::Failed,
+                    format!("{failure}; rollback failed: {why}"),
+                )
+            }
+        };
+        entry.status = status;
+        entry.reason = Some(reason);
+    }
+    problems.push(format!(
+        "{failure}; rolled back {} of {} changed functions",
+        changed.len() - not_restored,
+        changed.len()
+    ));
+}

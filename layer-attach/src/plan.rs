@@ -1,0 +1,221 @@
+//! What to do to one function: the new layer list and whether it may be applied.
+//! Pure functions, no AWS: the rules that keep a function working.
+
+use layer_core::arn::LayerVersionArn;
+
+/// Lambda's limit of layers per function.
+pub const MAX_LAYERS: usize = 5;
+
+/// A layer version to point functions at, with what it declares it runs on
+/// (as AWS reports it; empty means it declares nothing).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Target {
+    pub arn: LayerVersionArn,
+    pub runtimes: Vec<String>,
+    pub architectures: Vec<String>,
+}
+
+/// What a function looks like when planned.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FunctionState {
+    pub name: String,
+    pub runtime: Option<String>,
+    pub architectures: Vec<String>,
+    pub layers: Vec<String>,
+}
+
+/// The decision for one function.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Decision {
+    /// The function needs this new layer list.
+    Change(Vec<String>),
+    /// It already has it.
+    Unchanged,
+    /// It must not get it, for this reason; the planned list is kept for the record.
+    Skip { after: Vec<String>, reason: String },
+}
+
+/// The function's new layer list: each target replaces the version of the same
+/// layer in place (order matters: later layers override files of earlier ones),
+/// or is appended when the function does not use that layer; every other layer
+/// stays as it is.
+pub fn new_layers(before: &[String], targets: &[&Target]) -> Vec<String> {
+    let mut after = before.to_vec();
+    for target in targets {
+        let same = after.iter().position(|arn| {
+            arn.parse::<LayerVersionArn>()
+                .is_ok_and(|used| used.same_layer(&target.arn))
+        });
+        match same {
+            Some(position) => after[position] = target.arn.to_string(),
+            None => after.push(target.arn.to_string()),
+        }
+    }
+    after
+}
+
+/// Plan one function against the targets that apply to it.
+pub fn decide(function: &FunctionState, targets: &[&Target]) -> Decision {
+    let after = new_layers(&function.layers, targets);
+    if after == function.layers {
+        return Decision::Unchanged;
+    }
+    match misfit(function, targets, &after) {
+        Some(reason) => Decision::Skip { after, reason },
+        None => Decision::Change(after),
+    }
+}
+
+/// Why the function cannot take the new list, if it cannot.
+fn misfit(function: &FunctionState, targets: &[&Target], after: &[String]) -> Option<String> {
+    if after.len() > MAX_LAYERS {
+        return Some(format!(
+            "it would have {} layers; Lambda allows at most {MAX_LAYERS}",
+            after.len()
+        ));
+    }
+    let architecture = function
+        .architectures
+        .first()
+        .map_or("x86_64", String::as_str);
+    for target in targets {
+        let layer = &target.arn;
+        if !target.runtimes.is_empty() {
+            let Some(runtime) = &function.runtime else {
+                return Some(
+                    "it has no runtime (a container image function cannot use layers)".into(),
+                );
+            };
+            if !target.runtimes.contains(runtime) {
+                return Some(format!(
+                    "its runtime {runtime} is not among the compatible runtimes of {layer} ({})",
+                    target.runtimes.join(", ")
+                ));
+            }
+        }
+        if !target.architectures.is_empty()
+            && !target.architectures.iter().any(|a| a == architecture)
+        {
+            return Some(format!(
+                "its architecture {architecture} is not among the compatible architectures of {layer} ({})",
+                target.architectures.join(", ")
+            ));
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const A: &str = "arn:aws:lambda:us-east-1:123456789012:layer:common";
+    const B: &str = "arn:aws:lambda:us-east-1:123456789012:layer:other";
+    const C: &str = "arn:aws:lambda:us-east-1:123456789012:layer:common-extra";
+
+    fn target(arn: &str) -> Target {
+        Target {
+            arn: arn.parse().unwrap(),
+            runtimes: vec!["python3.11".into(), "python3.12".into()],
+            architectures: vec!["x86_64".into()],
+        }
+    }
+
+    fn function(layers: &[String]) -> FunctionState {
+        FunctionState {
+            name: "api".into(),
+            runtime: Some("python3.11".into()),
+            architectures: vec!["x86_64".into()],
+            layers: layers.to_vec(),
+        }
+    }
+
+    #[test]
+    fn replaces_in_place_and_keeps_the_order_and_other_layers() {
+        let before = vec![format!("{B}:3"), format!("{A}:1"), format!("{C}:2")];
+        let after = new_layers(&before, &[&target(&format!("{A}:4"))]);
+        assert_eq!(
+            after,
+            [format!("{B}:3"), format!("{A}:4"), format!("{C}:2")]
+        );
+    }
+
+    #[test]
+    fn appends_a_layer_the_function_does_not_use() {
+        let before = vec![format!("{B}:3")];
+        let after = new_layers(&before, &[&target(&format!("{A}:4"))]);
+        assert_eq!(after, [format!("{B}:3"), format!("{A}:4")]);
+    }
+
+    #[test]
+    fn several_targets_make_one_list() {
+        let before = vec![format!("{A}:1"), format!("{B}:1")];
+        let targets = [target(&format!("{B}:2")), target(&format!("{A}:5"))];
+        let after = new_layers(&before, &targets.iter().collect::<Vec<_>>());
+        assert_eq!(after, [format!("{A}:5"), format!("{B}:2")]);
+    }
+
+    #[test]
+    fn a_function_already_on_the_target_is_unchanged() {
+        let f = function(&[format!("{A}:4")]);
+        assert_eq!(
+            decide(&f, &[&target(&format!("{A}:4"))]),
+            Decision::Unchanged
+        );
+    }
+
+    #[test]
+    fn a_sixth_layer_is_refused() {
+        let layers: Vec<String> = (1..=5)
+            .map(|i| format!("arn:aws:lambda:us-east-1:123456789012:layer:l{i}:1"))
+            .collect();
+        let Decision::Skip { reason, after } =
+            decide(&function(&layers), &[&target(&format!("{A}:4"))])
+        else {
+            panic!("expected a skip");
+        };
+        assert!(reason.contains("6 layers"), "{reason}");
+        assert_eq!(after.len(), 6);
+    }
+
+    #[test]
+    fn runtime_and_architecture_must_fit() {
+        let t = target(&format!("{A}:4"));
+        let mut old_runtime = function(&[]);
+        old_runtime.runtime = Some("python3.9".into());
+        let Decision::Skip { reason, .. } = decide(&old_runtime, &[&t]) else {
+            panic!()
+        };
+        assert!(reason.contains("runtime python3.9"), "{reason}");
+
+        let mut arm = function(&[]);
+        arm.architectures = vec!["arm64".into()];
+        let Decision::Skip { reason, .. } = decide(&arm, &[&t]) else {
+            panic!()
+        };
+        assert!(reason.contains("architecture arm64"), "{reason}");
+
+        let mut image = function(&[]);
+        image.runtime = None;
+        assert!(matches!(decide(&image, &[&t]), Decision::Skip { .. }));
+    }
+
+    #[test]
+    fn a_layer_that_declares_nothing_fits_everything() {
+        let mut t = target(&format!("{A}:4"));
+        t.runtimes.clear();
+        t.architectures.clear();
+        let mut f = function(&[]);
+        f.runtime = Some("nodejs20.x".into());
+        f.architectures = vec!["arm64".into()];
+        assert_eq!(decide(&f, &[&t]), Decision::Change(vec![format!("{A}:4")]));
+    }
+
+    #[test]
+    fn a_prefix_named_layer_is_another_layer() {
+        // "common-extra" is not a version of "common", whatever a prefix match says.
+        let before = vec![format!("{C}:2")];
+        let after = new_layers(&before, &[&target(&format!("{A}:4"))]);
+        assert_eq!(after, [format!("{C}:2"), format!("{A}:4")]);
+    }
+}

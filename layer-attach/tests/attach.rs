@@ -1,0 +1,763 @@
+//! layer-attach against moto_server, through the real binary and the real SDK;
+//! with the harness's HTTP proxy in between where moto cannot show a behaviour
+//! (conflicts, InProgress updates, throttling, a healthy Invoke).
+
+use layer_test_harness::proxy::{Fault, Proxy, RateLimits, Rule};
+use layer_test_harness::schema::parse_valid_lines;
+use layer_test_harness::{Account, FunctionSpec, REGION, moto};
+use serde_json::{Value, json};
+
+/// A list of layer ARNs, comparable with what the tool and AWS report.
+macro_rules! list {
+    ($($arn:expr),* $(,)?) => { vec![$(String::from($arn.as_str())),*] as Vec<String> };
+}
+
+const BIN: &str = env!("CARGO_BIN_EXE_layer-attach");
+
+/// A `layer-record/v1` record as layer-pack + layer-publish write it, for a
+/// version published with the harness (layer-publish is built elsewhere), with
+/// a field of a user's own stage that must pass through.
+fn record(version_arn: &str) -> Value {
+    let arn: layer_core::arn::LayerVersionArn = version_arn.parse().unwrap();
+    json!({
+        "schema": "layer-record/v1",
+        "layer": {
+            "name": arn.name,
+            "version": "1.4.0",
+            "compatible_runtimes": ["python3.11", "python3.12"],
+            "compatible_architectures": ["x86_64"],
+        },
+        "published": {
+            "region": arn.region,
+            "layer_name": arn.name,
+            "layer_arn": arn.layer_arn(),
+            "version_arn": version_arn,
+            "version": arn.version,
+            "code_sha256": "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=",
+            "created_date": "2026-11-28T00:00:00.000+0000",
+            "reused": false,
+            "compatible_runtimes": ["python3.11", "python3.12"],
+            "compatible_architectures": ["x86_64"],
+        },
+        "x-ci": { "run": 42, "note": "kept" },
+    })
+}
+
+fn lines(records: &[Value]) -> String {
+    records.iter().map(|r| format!("{r}\n")).collect()
+}
+
+struct Run {
+    code: i32,
+    records: Vec<Value>,
+    stderr: String,
+}
+
+/// Run layer-attach in the account (through `endpoint` when given).
+fn attach(account: &Account, endpoint: Option<&str>, args: &[&str], input: &str) -> Run {
+    let mut command = account.command(BIN);
+    if let Some(endpoint) = endpoint {
+        command.env("AWS_ENDPOINT_URL", endpoint);
+    }
+    let out = command.args(args).write_stdin(input).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        records: parse_valid_lines(&out.stdout),
+        stderr,
+    }
+}
+
+/// The attachment entry of one function in a record.
+fn entry<'a>(record: &'a Value, function: &str) -> &'a Value {
+    record["attachments"]
+        .as_array()
+        .expect("attachments")
+        .iter()
+        .find(|e| e["function"] == function)
+        .unwrap_or_else(|| panic!("no entry for {function} in {record:#}"))
+}
+
+fn strings(value: &Value) -> Vec<String> {
+    value
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap().to_string())
+        .collect()
+}
+
+async fn layer_versions(account: &Account, name: &str, n: usize) -> Vec<String> {
+    let mut versions = Vec::new();
+    for i in 0..n {
+        let content = format!("VERSION = {i}\n");
+        versions.push(
+            account
+                .publish_layer(REGION, name, &[("python/lib.py", content.as_bytes())])
+                .await,
+        );
+    }
+    versions
+}
+
+#[tokio::test]
+async fn rolls_users_forward_in_place_and_keeps_their_other_layers() {
+    let account = Account::new().await;
+    let common = layer_versions(&account, "common", 2).await;
+    let other = layer_versions(&account, "common-extra", 1).await;
+    let (v1, v2, extra) = (&common[0], &common[1], &other[0]);
+    for spec in [
+        FunctionSpec::new("first").layer(extra).layer(v1),
+        FunctionSpec::new("middle").layer(v1).layer(extra),
+        FunctionSpec::new("bystander").layer(extra),
+        FunctionSpec::new("current").layer(v2),
+    ] {
+        account.create_function(REGION, &spec).await;
+    }
+
+    let run = attach(&account, None, &[], &lines(&[record(v2)]));
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let out = &run.records[0];
+    assert_eq!(
+        out["x-ci"],
+        json!({"run": 42, "note": "kept"}),
+        "foreign fields pass through"
+    );
+    assert_eq!(out["layer"]["version"], "1.4.0");
+
+    // The version is replaced where it was; the other layer and the order stay.
+    assert_eq!(
+        account.function_layers(REGION, "first").await,
+        list![extra, v2]
+    );
+    assert_eq!(
+        account.function_layers(REGION, "middle").await,
+        list![v2, extra]
+    );
+    // A function that does not use the layer is not chosen by default.
+    assert_eq!(
+        account.function_layers(REGION, "bystander").await,
+        list![extra]
+    );
+    assert!(
+        out["attachments"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|e| e["function"] != "bystander")
+    );
+
+    let first = entry(out, "first");
+    assert_eq!(first["status"], "updated");
+    assert_eq!(strings(&first["before"]), list![extra, v1]);
+    assert_eq!(strings(&first["after"]), list![extra, v2]);
+    assert_eq!(first["region"], REGION);
+    assert_eq!(entry(out, "current")["status"], "unchanged");
+}
+
+#[tokio::test]
+async fn several_records_make_one_update_per_function() {
+    let account = Account::new().await;
+    let common = layer_versions(&account, "common", 2).await;
+    let tools = layer_versions(&account, "tools", 2).await;
+    account
+        .create_function(
+            REGION,
+            &FunctionSpec::new("both").layer(&common[0]).layer(&tools[0]),
+        )
+        .await;
+    account
+        .create_function(REGION, &FunctionSpec::new("only-tools").layer(&tools[0]))
+        .await;
+    let proxy = Proxy::start(account.endpoint(), RateLimits::none());
+
+    let input = lines(&[record(&common[1]), record(&tools[1])]);
+    let run = attach(&account, Some(proxy.endpoint()), &[], &input);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+
+    assert_eq!(
+        account.function_layers(REGION, "both").await,
+        list![&common[1], &tools[1]]
+    );
+    // Roll-forward moves only the layers a function already uses.
+    assert_eq!(
+        account.function_layers(REGION, "only-tools").await,
+        list![&tools[1]]
+    );
+    let updates = proxy.requests("UpdateFunctionConfiguration");
+    let for_both = updates
+        .iter()
+        .filter(|r| r.function.as_deref() == Some("both"))
+        .count();
+    assert_eq!(for_both, 1, "one update for two layers");
+    assert_eq!(updates.len(), 2);
+    // Each record lists the functions its layer went to.
+    assert_eq!(entry(&run.records[0], "both")["status"], "updated");
+    assert_eq!(entry(&run.records[1], "both")["status"], "updated");
+    assert_eq!(entry(&run.records[1], "only-tools")["status"], "updated");
+    assert!(
+        run.records[0]["attachments"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|e| e["function"] != "only-tools")
+    );
+}
+
+#[tokio::test]
+async fn selectors_choose_functions_and_incompatible_ones_are_skipped() {
+    let account = Account::new().await;
+    let common = layer_versions(&account, "common", 1).await;
+    let fillers = {
+        let mut arns = Vec::new();
+        for i in 0..5 {
+            arns.extend(layer_versions(&account, &format!("filler{i}"), 1).await);
+        }
+        arns
+    };
+    let mut full = FunctionSpec::new("svc-full-dev");
+    for arn in &fillers {
+        full = full.layer(arn);
+    }
+    for spec in [
+        FunctionSpec::new("svc-api-dev").tag("team", "a"),
+        FunctionSpec::new("svc-old-dev")
+            .runtime("python3.9")
+            .tag("team", "a"),
+        FunctionSpec::new("svc-arm-dev")
+            .architecture("arm64")
+            .tag("team", "a"),
+        full.tag("team", "a"),
+        FunctionSpec::new("svc-api-prod").tag("team", "a"),
+        FunctionSpec::new("svc-other-dev").tag("team", "b"),
+    ] {
+        account.create_function(REGION, &spec).await;
+    }
+
+    let run = attach(
+        &account,
+        None,
+        &["--match", "svc-*-dev", "--tag", "team=a"],
+        &lines(&[record(&common[0])]),
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let out = &run.records[0];
+    assert_eq!(out["attachments"].as_array().unwrap().len(), 4, "{out:#}");
+    assert_eq!(entry(out, "svc-api-dev")["status"], "updated");
+    assert_eq!(
+        account.function_layers(REGION, "svc-api-dev").await,
+        list![&common[0]]
+    );
+
+    let old = entry(out, "svc-old-dev");
+    assert_eq!(old["status"], "skipped");
+    assert!(
+        old["reason"]
+            .as_str()
+            .unwrap()
+            .contains("runtime python3.9"),
+        "{old}"
+    );
+    let arm = entry(out, "svc-arm-dev");
+    assert_eq!(arm["status"], "skipped");
+    assert!(
+        arm["reason"]
+            .as_str()
+            .unwrap()
+            .contains("architecture arm64"),
+        "{arm}"
+    );
+    let full = entry(out, "svc-full-dev");
+    assert_eq!(full["status"], "skipped");
+    assert!(
+        full["reason"].as_str().unwrap().contains("at most 5"),
+        "{full}"
+    );
+    // Skipped and unchosen functions are untouched.
+    assert!(
+        account
+            .function_layers(REGION, "svc-old-dev")
+            .await
+            .is_empty()
+    );
+    assert!(
+        account
+            .function_layers(REGION, "svc-arm-dev")
+            .await
+            .is_empty()
+    );
+    assert_eq!(
+        account.function_layers(REGION, "svc-full-dev").await,
+        fillers
+    );
+    assert!(
+        account
+            .function_layers(REGION, "svc-api-prod")
+            .await
+            .is_empty()
+    );
+    assert!(
+        account
+            .function_layers(REGION, "svc-other-dev")
+            .await
+            .is_empty()
+    );
+}
+
+#[tokio::test]
+async fn dry_run_plans_and_changes_nothing() {
+    let account = Account::new().await;
+    let common = layer_versions(&account, "common", 2).await;
+    account
+        .create_function(REGION, &FunctionSpec::new("api").layer(&common[0]))
+        .await;
+    let run = attach(
+        &account,
+        None,
+        &["--dry-run"],
+        &lines(&[record(&common[1])]),
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let api = entry(&run.records[0], "api");
+    assert_eq!(api["status"], "planned");
+    assert_eq!(strings(&api["before"]), list![&common[0]]);
+    assert_eq!(strings(&api["after"]), list![&common[1]]);
+    assert_eq!(
+        account.function_layers(REGION, "api").await,
+        list![&common[0]]
+    );
+}
+
+#[tokio::test]
+async fn bad_input_changes_nothing_and_exits_2() {
+    let account = Account::new().await;
+    let common = layer_versions(&account, "common", 2).await;
+    account
+        .create_function(REGION, &FunctionSpec::new("api").layer(&common[0]))
+        .await;
+    let good = record(&common[1]);
+    let mut no_published = good.clone();
+    no_published.as_object_mut().unwrap().remove("published");
+    let missing_version = record(&common[1].replace(":2", ":9"));
+
+    for (args, input, expected) in [
+        (
+            vec![],
+            lines(&[good.clone(), no_published]),
+            "no \"published\" section",
+        ),
+        (vec![], lines(&[missing_version]), "does not exist"),
+        (
+            vec!["--function", "api", "--function", "apj"],
+            lines(std::slice::from_ref(&good)),
+            "no function named apj",
+        ),
+        (
+            vec!["--to-version", "7"],
+            lines(std::slice::from_ref(&good)),
+            "does not exist",
+        ),
+        (
+            vec!["--tag", "novalue"],
+            lines(std::slice::from_ref(&good)),
+            "KEY=VALUE",
+        ),
+    ] {
+        let run = attach(&account, None, &args, &input);
+        assert_eq!(run.code, 2, "{args:?}: {}", run.stderr);
+        assert!(run.records.is_empty(), "{args:?} wrote output");
+        assert!(run.stderr.contains(expected), "{args:?}: {}", run.stderr);
+    }
+    assert_eq!(
+        account.function_layers(REGION, "api").await,
+        list![&common[0]]
+    );
+}
+
+#[tokio::test]
+async fn undo_restores_the_before_lists_and_reports_conflicts() {
+    let account = Account::new().await;
+    let common = layer_versions(&account, "common", 3).await;
+    let extra = layer_versions(&account, "extra", 1).await;
+    for name in ["a", "b", "c"] {
+        account
+            .create_function(
+                REGION,
+                &FunctionSpec::new(name).layer(&extra[0]).layer(&common[0]),
+            )
+            .await;
+    }
+    let deploy = attach(&account, None, &[], &lines(&[record(&common[1])]));
+    assert_eq!(deploy.code, 0, "{}", deploy.stderr);
+    let deploy_text = lines(&deploy.records);
+
+    // Someone moves "b" on after the deploy: undo must not overwrite that.
+    account
+        .lambda(REGION)
+        .await
+        .update_function_configuration()
+        .function_name("b")
+        .layers(&common[2])
+        .send()
+        .await
+        .unwrap();
+
+    let undo = attach(&account, None, &["--undo"], &deploy_text);
+    assert_eq!(undo.code, 1, "a conflict is a finding: {}", undo.stderr);
+    assert!(undo.stderr.contains("not restored"), "{}", undo.stderr);
+    let out = &undo.records[0];
+    assert_eq!(out["x-ci"]["run"], 42);
+    assert_eq!(entry(out, "a")["status"], "restored");
+    assert_eq!(entry(out, "c")["status"], "restored");
+    let b = entry(out, "b");
+    assert_eq!(b["status"], "conflict");
+    assert!(b["reason"].as_str().unwrap().contains("--force"), "{b}");
+    assert_eq!(
+        account.function_layers(REGION, "a").await,
+        list![&extra[0], &common[0]]
+    );
+    assert_eq!(
+        account.function_layers(REGION, "b").await,
+        list![&common[2]]
+    );
+
+    // Undo again: a and c are already back, b still conflicts until --force.
+    let again = attach(&account, None, &["--undo"], &deploy_text);
+    assert_eq!(again.code, 1);
+    assert_eq!(entry(&again.records[0], "a")["status"], "unchanged");
+    let forced = attach(&account, None, &["--undo", "--force"], &deploy_text);
+    assert_eq!(forced.code, 0, "{}", forced.stderr);
+    assert_eq!(entry(&forced.records[0], "b")["status"], "restored");
+    assert_eq!(
+        account.function_layers(REGION, "b").await,
+        list![&extra[0], &common[0]]
+    );
+}
+
+#[tokio::test]
+async fn to_version_points_users_at_an_older_version() {
+    let account = Account::new().await;
+    let common = layer_versions(&account, "common", 3).await;
+    account
+        .create_function(REGION, &FunctionSpec::new("api").layer(&common[2]))
+        .await;
+    let run = attach(
+        &account,
+        None,
+        &["--to-version", "1"],
+        &lines(&[record(&common[2])]),
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(
+        account.function_layers(REGION, "api").await,
+        list![&common[0]]
+    );
+    assert_eq!(
+        strings(&entry(&run.records[0], "api")["after"]),
+        list![&common[0]]
+    );
+}
+
+#[tokio::test]
+async fn a_failed_smoke_test_rolls_every_changed_function_back() {
+    let account = Account::new().await;
+    let common = layer_versions(&account, "common", 2).await;
+    for name in ["api", "worker", "health"] {
+        account
+            .create_function(REGION, &FunctionSpec::new(name).layer(&common[0]))
+            .await;
+    }
+    // moto without a Docker engine answers Invoke with FunctionError: Handled.
+    let run = attach(
+        &account,
+        None,
+        &["--smoke", "health", "--undo-on-failure"],
+        &lines(&[record(&common[1])]),
+    );
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("smoke test of health failed"),
+        "{}",
+        run.stderr
+    );
+    for name in ["api", "worker", "health"] {
+        assert_eq!(
+            account.function_layers(REGION, name).await,
+            list![&common[0]],
+            "{name}"
+        );
+        let e = entry(&run.records[0], name);
+        assert_eq!(e["status"], "restored", "{e}");
+        assert!(
+            e["reason"]
+                .as_str()
+                .unwrap()
+                .contains("function reported an error"),
+            "{e}"
+        );
+    }
+
+    // Without --undo-on-failure the functions stay updated, and the exit says so.
+    let run = attach(
+        &account,
+        None,
+        &["--smoke", "health"],
+        &lines(&[record(&common[1])]),
+    );
+    assert_eq!(run.code, 1);
+    assert!(run.stderr.contains("--undo"), "{}", run.stderr);
+    assert_eq!(
+        account.function_layers(REGION, "api").await,
+        list![&common[1]]
+    );
+}
+
+#[tokio::test]
+async fn a_healthy_smoke_test_with_publish_and_alias_then_undo() {
+    let account = Account::new().await;
+    let common = layer_versions(&account, "common", 2).await;
+    for name in ["api", "health"] {
+        account
+            .create_function(REGION, &FunctionSpec::new(name).layer(&common[0]))
+            .await;
+    }
+    let proxy = Proxy::start(account.endpoint(), RateLimits::lambda());
+    proxy.add_rule(Rule::new(
+        "Invoke",
+        Fault::invoke_returns(&json!({"statusCode": 200, "body": "ok"})),
+    ));
+    let run = attach(
+        &account,
+        Some(proxy.endpoint()),
+        &["--smoke", "health", "--undo-on-failure", "--alias", "live"],
+        &lines(&[record(&common[1])]),
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(proxy.stats("Invoke").received, 1);
+    let api = entry(&run.records[0], "api");
+    assert_eq!(api["status"], "updated");
+    let version = api["published_version"].as_str().unwrap().to_string();
+    assert_eq!(
+        api["alias"],
+        json!({"name": "live", "before": null, "after": version})
+    );
+    let lambda = account.lambda(REGION).await;
+    let alias = lambda
+        .get_alias()
+        .function_name("api")
+        .name("live")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(alias.function_version(), Some(version.as_str()));
+
+    // Undo restores the layers and removes the alias the deploy created.
+    let undo = attach(&account, None, &["--undo"], &lines(&run.records));
+    assert_eq!(undo.code, 0, "{}", undo.stderr);
+    assert_eq!(
+        account.function_layers(REGION, "api").await,
+        list![&common[0]]
+    );
+    assert!(
+        lambda
+            .get_alias()
+            .function_name("api")
+            .name("live")
+            .send()
+            .await
+            .is_err()
+    );
+}
+
+#[tokio::test]
+async fn conflicts_and_in_progress_updates_are_waited_out() {
+    let account = Account::new().await;
+    let common = layer_versions(&account, "common", 2).await;
+    for name in ["busy", "slow", "calm"] {
+        account
+            .create_function(REGION, &FunctionSpec::new(name).layer(&common[0]))
+            .await;
+    }
+    let proxy = Proxy::start(account.endpoint(), RateLimits::lambda());
+    // "busy" has an update of someone else's running: two 409s, then it goes through.
+    proxy.add_rule(
+        Rule::new("UpdateFunctionConfiguration", Fault::conflict())
+            .function("busy")
+            .times(2),
+    );
+    // "slow" takes a while: the update answers InProgress, and so do two polls.
+    proxy.add_rule(Rule::new("UpdateFunctionConfiguration", Fault::in_progress()).function("slow"));
+    proxy.add_rule(
+        Rule::new("GetFunctionConfiguration", Fault::in_progress())
+            .function("slow")
+            .times(2),
+    );
+
+    let run = attach(
+        &account,
+        Some(proxy.endpoint()),
+        &[],
+        &lines(&[record(&common[1])]),
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    for name in ["busy", "slow", "calm"] {
+        assert_eq!(entry(&run.records[0], name)["status"], "updated", "{name}");
+        assert_eq!(
+            account.function_layers(REGION, name).await,
+            list![&common[1]],
+            "{name}"
+        );
+    }
+    let updates_of = |name: &str| {
+        proxy
+            .requests("UpdateFunctionConfiguration")
+            .iter()
+            .filter(|r| r.function.as_deref() == Some(name))
+            .count()
+    };
+    assert_eq!(updates_of("busy"), 3);
+    assert_eq!(updates_of("slow"), 1);
+    let polls = proxy.requests("GetFunctionConfiguration");
+    assert_eq!(
+        polls
+            .iter()
+            .filter(|r| r.function.as_deref() == Some("slow"))
+            .count(),
+        3
+    );
+    assert!(
+        polls.iter().all(|r| r.function.as_deref() == Some("slow")),
+        "only the slow one is polled"
+    );
+}
+
+#[tokio::test]
+async fn failures_are_reported_per_function_and_the_output_is_complete() {
+    let account = Account::new().await;
+    let common = layer_versions(&account, "common", 2).await;
+    for name in ["broken", "raced", "fine", "stuck"] {
+        account
+            .create_function(REGION, &FunctionSpec::new(name).layer(&common[0]))
+            .await;
+    }
+    let proxy = Proxy::start(account.endpoint(), RateLimits::lambda());
+    // Every function carries a RevisionId (moto does not): the update must send it.
+    proxy.add_rule(Rule::new(
+        "ListFunctions",
+        Fault::Patch(json!({"RevisionId": "rev-7"})),
+    ));
+    proxy.add_rule(
+        Rule::new(
+            "UpdateFunctionConfiguration",
+            Fault::update_failed("Layer extraction failed"),
+        )
+        .function("broken"),
+    );
+    proxy.add_rule(
+        Rule::new("UpdateFunctionConfiguration", Fault::precondition_failed()).function("raced"),
+    );
+    proxy.add_rule(Rule::new("UpdateFunctionConfiguration", Fault::conflict()).function("stuck"));
+
+    let run = attach(
+        &account,
+        Some(proxy.endpoint()),
+        &["--wait-timeout", "5", "--retry-for", "3"],
+        &lines(&[record(&common[1])]),
+    );
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("3 of 4 functions failed"),
+        "{}",
+        run.stderr
+    );
+    let out = &run.records[0];
+    assert_eq!(entry(out, "fine")["status"], "updated");
+    let broken = entry(out, "broken");
+    assert_eq!(broken["status"], "failed");
+    assert!(
+        broken["reason"]
+            .as_str()
+            .unwrap()
+            .contains("Layer extraction failed"),
+        "{broken}"
+    );
+    let raced = entry(out, "raced");
+    assert_eq!(raced["status"], "failed");
+    assert!(
+        raced["reason"]
+            .as_str()
+            .unwrap()
+            .contains("changed by someone else"),
+        "{raced}"
+    );
+    let stuck = entry(out, "stuck");
+    assert_eq!(stuck["status"], "failed");
+    assert!(
+        stuck["reason"].as_str().unwrap().contains("gave up after"),
+        "{stuck}"
+    );
+    // The precondition failure was a single attempt: it is not retried.
+    let updates = proxy.requests("UpdateFunctionConfiguration");
+    assert_eq!(
+        updates
+            .iter()
+            .filter(|r| r.function.as_deref() == Some("raced"))
+            .count(),
+        1
+    );
+    assert!(
+        updates.iter().all(|r| r.json()["RevisionId"] == "rev-7"),
+        "every update is guarded by the RevisionId it read"
+    );
+}
+
+#[tokio::test]
+async fn stays_under_the_rate_limit_by_default_and_recovers_above_it() {
+    let account = Account::new().await;
+    let common = layer_versions(&account, "common", 3).await;
+    for i in 0..40 {
+        account
+            .create_function(
+                REGION,
+                &FunctionSpec::new(format!("fn-{i:02}")).layer(&common[0]),
+            )
+            .await;
+    }
+    let proxy = Proxy::start(account.endpoint(), RateLimits::lambda());
+    let run = attach(
+        &account,
+        Some(proxy.endpoint()),
+        &[],
+        &lines(&[record(&common[1])]),
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(proxy.stats("UpdateFunctionConfiguration").received, 40);
+    let throttled: usize = proxy.all_stats().values().map(|s| s.throttled).sum();
+    assert_eq!(throttled, 0, "the default rate stays under Lambda's limit");
+
+    // Told to go faster than the limit, it is throttled, and still updates everything.
+    let fast = Proxy::start(moto().endpoint(), RateLimits::lambda());
+    let run = attach(
+        &account,
+        Some(fast.endpoint()),
+        &["--rate", "60", "--concurrency", "16"],
+        &lines(&[record(&common[2])]),
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let stats = fast.stats("UpdateFunctionConfiguration");
+    assert!(stats.throttled > 0, "{stats:?}");
+    assert_eq!(stats.forwarded, 40, "{stats:?}");
+    assert!(
+        run.records[0]["attachments"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|e| e["status"] == "updated")
+    );
+    for i in [0, 17, 39] {
+        assert_eq!(
+            account.function_layers(REGION, &format!("fn-{i:02}")).await,
+            list![&common[2]]
+        );
+    }
+}
