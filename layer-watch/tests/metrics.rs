@@ -226,3 +226,53 @@ async fn put_metrics_publishes_what_alarms_watch() {
     assert_eq!(value("behind"), [2.0]);
     assert_eq!(value("size"), [size as f64]);
 }
+
+/// The alarm template watches exactly the metrics the tool publishes, under the
+/// tool's default namespace and dimension.
+#[tokio::test]
+async fn the_alarm_template_matches_the_published_metrics() {
+    let account = Account::new().await;
+    let v1 = account
+        .publish_layer(REGION, "common", &[("python/c.py", b"1")])
+        .await;
+    account
+        .create_function(REGION, &FunctionSpec::new("f").layer(&v1))
+        .await;
+    let out = run(&account, &["common", "--no-metrics", "--put-metrics"], None);
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    let listed = cloudwatch(&account)
+        .await
+        .list_metrics()
+        .namespace("LayerTools")
+        .send()
+        .await
+        .expect("list-metrics");
+    let mut published: Vec<String> = listed
+        .metrics()
+        .iter()
+        .filter_map(|m| m.metric_name().map(str::to_string))
+        .collect();
+    published.sort();
+    published.dedup();
+    assert_eq!(
+        published,
+        ["FunctionsBehind", "FunctionsUsing", "LayerSize"]
+    );
+    for metric in listed.metrics() {
+        let dimensions: Vec<_> = metric.dimensions().iter().map(|d| d.name()).collect();
+        assert_eq!(dimensions, [Some("LayerName")]);
+    }
+
+    let template = include_str!("../../scripts/alarms/layer-watch-alarms.yaml");
+    let mut watched: Vec<String> = template
+        .lines()
+        .filter_map(|line| line.trim().strip_prefix("MetricName: "))
+        .map(str::to_string)
+        .collect();
+    watched.sort();
+    watched.dedup();
+    assert_eq!(watched, published);
+    assert!(template.contains("Default: LayerTools"));
+    assert!(template.contains("- Name: LayerName"));
+    assert!(!template.contains('*'), "no wildcard dimension values");
+}
