@@ -169,11 +169,12 @@ async fn layer_state(
     inventory: &[FunctionInfo],
 ) -> Result<LayerState> {
     let mut versions = list_versions(lambda, &target.layer_name).await?;
-    // A layer ARN of another account: its versions are listed by ARN.
+    // A layer of another account is listed by its ARN (AWS accepts an ARN as
+    // LayerName; moto does not, so the name comes first).
     if let Some(arn) = &target.layer_arn
         && versions
             .first()
-            .is_some_and(|v| !same_layer_arn(&v.arn, arn))
+            .is_none_or(|v| !same_layer_arn(&v.arn, arn))
     {
         versions = list_versions(lambda, &arn.layer_arn()).await?;
     }

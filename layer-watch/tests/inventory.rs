@@ -301,3 +301,73 @@ async fn the_table_is_for_people() {
     assert!(text.contains("api:prod on v1 (3 behind)"), "{text}");
     assert!(!text.contains('{'), "no JSON in the table: {text}");
 }
+
+#[tokio::test]
+async fn one_report_per_layer_and_region() {
+    let account = Account::new().await;
+    let west = "eu-west-1";
+    let east_v1 = account
+        .publish_layer(REGION, "common", &[("python/c.py", b"1")])
+        .await;
+    let west_v1 = account
+        .publish_layer(west, "common", &[("python/c.py", b"1")])
+        .await;
+    let west_v2 = account
+        .publish_layer(west, "common", &[("python/c.py", b"22")])
+        .await;
+    account
+        .create_function(REGION, &FunctionSpec::new("east-fn").layer(&east_v1))
+        .await;
+    account
+        .create_function(west, &FunctionSpec::new("west-fn").layer(&west_v1))
+        .await;
+    account
+        .create_function(west, &FunctionSpec::new("west-new").layer(&west_v2))
+        .await;
+
+    let out = run(
+        &account,
+        &[
+            "common",
+            "--no-metrics",
+            "--region",
+            REGION,
+            "--region",
+            west,
+        ],
+        None,
+    );
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    let regions: Vec<&str> = out
+        .records
+        .iter()
+        .map(|r| r["region"].as_str().unwrap())
+        .collect();
+    assert_eq!(regions, [REGION, west]);
+    let (east, western) = (&out.records[0], &out.records[1]);
+    assert_eq!(east["latest_version"], 1);
+    assert_eq!(east["drift"]["functions_using"], 1);
+    assert_eq!(east["drift"]["functions_behind"], 0);
+    assert_eq!(western["latest_version"], 2);
+    assert_eq!(western["drift"]["functions_using"], 2);
+    assert_eq!(western["drift"]["behind"][0]["function"], "west-fn");
+    assert!(
+        western["layer_arn"]
+            .as_str()
+            .unwrap()
+            .contains(":eu-west-1:")
+    );
+
+    // A region without the layer is an error, not a silent empty report.
+    let out = run(
+        &account,
+        &["common", "--no-metrics", "--region", "ap-northeast-1"],
+        None,
+    );
+    assert_eq!(out.code, Some(2));
+    assert!(
+        out.stderr.contains("not found in ap-northeast-1"),
+        "{}",
+        out.stderr
+    );
+}
