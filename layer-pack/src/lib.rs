@@ -1,27 +1,528 @@
-//! `layer-pack`: Build a verified, byte-for-byte reproducible Lambda layer zip from a layer folder.
+//! `layer-pack`: build a verified, byte-for-byte reproducible Lambda layer zip
+//! from a layer folder.
+//!
+//! The steps, per layer: read `layer.yaml`; install `requirements.txt` for the
+//! target runtime and architecture (uv or pip, binary wheels only, cached by a
+//! hash of the inputs); collect the installed files and the library under
+//! `python/`, pruned; verify the layout, every native extension against every
+//! declared runtime and architecture, and the sizes; write the zip
+//! deterministically; print a `layer-record/v1` with `layer` and `artifact`.
 
-use std::path::PathBuf;
+mod config;
+mod install;
+mod target;
+mod tree;
+mod verify;
+mod zipper;
 
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use base64::Engine;
 use layer_core::cli::Verbosity;
-use layer_core::{Error, Result};
+use layer_core::io::{Input, RecordWriter};
+use layer_core::record::LAYER_RECORD;
+use layer_core::sections::{Artifact, Dependencies, Finding, Severity, VersionSection, names};
+use layer_core::{Error, Record, Result};
+
+pub use install::InstallerKind;
+pub use tree::{DEFAULT_PRUNE, SLIM_DIST_INFO};
+
+use crate::config::{LayerSpec, Overrides};
+
+/// The default compression level: libdeflate 9, several times faster than
+/// `zip -9` and a little smaller.
+const DEFAULT_LEVEL: u8 = 9;
 
 /// Build a verified, byte-for-byte reproducible Lambda layer zip from a layer folder.
+///
+/// A layer folder holds `layer.yaml`, the library under `python/`, and
+/// optionally `requirements.txt` (also read from `python/requirements.txt`),
+/// `constraints.txt` and `.layerignore`. The dependencies are installed for the
+/// layer's oldest declared runtime on its first declared architecture, without
+/// Docker; every native extension is then checked against every declared
+/// runtime and architecture. Each folder gives one record on stdout; the zip
+/// goes to `--out-dir` (default `dist/`).
+///
+/// A version record from `layer-bump` on stdin (or `--input FILE`) stamps
+/// `layer.version`; its other fields pass through.
+///
+/// Examples:
+///
+///   layer-pack layers/common
+///
+///   layer-bump --path layers/common | layer-pack layers/common | layer-publish
+///
+///   layer-pack --max --out-dir build layers/common layers/ml
+///
+///   layer-pack --name tools --runtime python3.12 --arch arm64 --source src/ --requirements req.txt
 #[derive(Debug, clap::Parser)]
-#[command(name = "layer-pack", version, about, long_about = None)]
+#[command(name = "layer-pack", version, about, verbatim_doc_comment)]
 pub struct Args {
-    /// Records to read (JSON Lines); `-` or nothing reads stdin.
-    #[arg(value_name = "INPUT")]
+    /// Layer folders (each with layer.yaml and python/). None: describe the layer with flags.
+    #[arg(value_name = "LAYER_DIR")]
+    pub layers: Vec<PathBuf>,
+
+    /// Read version records from FILE (`-`: stdin). Without it, stdin is read
+    /// only when a pipe or a file is redirected into it.
+    #[arg(long, value_name = "FILE", conflicts_with = "no_input")]
     pub input: Option<PathBuf>,
+
+    /// Never read stdin, even when something is redirected into it.
+    #[arg(long)]
+    pub no_input: bool,
+
+    /// Folder for the zips, created if missing; each is named NAME[-VERSION].zip.
+    #[arg(long, value_name = "DIR", default_value = "dist")]
+    pub out_dir: PathBuf,
+
+    /// Write the zip to this path instead (one layer only).
+    #[arg(short, long, value_name = "ZIP")]
+    pub output: Option<PathBuf>,
+
+    /// Layer name (overrides layer.yaml).
+    #[arg(long)]
+    pub name: Option<String>,
+
+    /// Layer description (overrides layer.yaml; at most 256 characters).
+    #[arg(long)]
+    pub description: Option<String>,
+
+    /// Compatible runtime, e.g. python3.11 (repeatable or comma-separated; overrides layer.yaml).
+    #[arg(long = "runtime", value_name = "RUNTIME", value_delimiter = ',')]
+    pub runtimes: Vec<String>,
+
+    /// Compatible architecture, x86_64 or arm64 (repeatable or comma-separated; overrides layer.yaml).
+    #[arg(long = "arch", value_name = "ARCH", value_delimiter = ',')]
+    pub architectures: Vec<String>,
+
+    /// License (overrides layer.yaml).
+    #[arg(long)]
+    pub license: Option<String>,
+
+    /// The folder whose content goes under python/ (default: LAYER_DIR/python).
+    #[arg(long, value_name = "DIR")]
+    pub source: Option<PathBuf>,
+
+    /// requirements.txt to install (default: LAYER_DIR/requirements.txt or LAYER_DIR/python/requirements.txt).
+    #[arg(long, value_name = "FILE")]
+    pub requirements: Option<PathBuf>,
+
+    /// Constraints (a lock: pinned versions) for the install (default: LAYER_DIR/constraints.txt).
+    #[arg(long, value_name = "FILE")]
+    pub constraints: Option<PathBuf>,
+
+    /// Which installer to use (default: uv when it runs, else pip).
+    #[arg(long, value_enum)]
+    pub installer: Option<InstallerKind>,
+
+    /// Cache of installed dependency sets (default: $XDG_CACHE_HOME/layer-pack or ~/.cache/layer-pack).
+    #[arg(long, value_name = "DIR", env = "LAYER_PACK_CACHE_DIR")]
+    pub cache_dir: Option<PathBuf>,
+
+    /// Install into a temporary folder; neither read nor write the cache.
+    #[arg(long, conflicts_with = "refresh")]
+    pub no_cache: bool,
+
+    /// Reinstall even when the cache has this dependency set (e.g. after a new release of an unpinned package).
+    #[arg(long)]
+    pub refresh: bool,
+
+    /// Compression level, 0 (store) to 12 (libdeflate's best).
+    #[arg(long, value_name = "0-12", default_value_t = DEFAULT_LEVEL,
+          value_parser = clap::value_parser!(u8).range(0..=12), conflicts_with = "max")]
+    pub level: u8,
+
+    /// The smallest zip: libdeflate level 12 (several times slower).
+    #[arg(long)]
+    pub max: bool,
+
+    /// Do not apply the default prune rules (see docs/layer-pack.md); .layerignore still applies.
+    #[arg(long)]
+    pub no_default_prune: bool,
+
+    /// Prune rules in gitignore syntax, matched against paths relative to python/
+    /// (default: LAYER_DIR/.layerignore). `!pattern` keeps what a default rule removes.
+    #[arg(long, value_name = "FILE")]
+    pub layerignore: Option<PathBuf>,
+
+    /// Remove the bulky parts of *.dist-info (RECORD, INSTALLER, REQUESTED,
+    /// direct_url.json), keeping METADATA, entry points and licenses.
+    #[arg(long)]
+    pub slim_dist_info: bool,
+
+    /// Report native extensions that do not fit a declared runtime or architecture
+    /// as warnings instead of errors (the zip is written).
+    #[arg(long)]
+    pub allow_incompatible: bool,
+
+    /// Threads for verifying and compressing (default: all cores).
+    #[arg(long, value_name = "N")]
+    pub jobs: Option<usize>,
 
     #[command(flatten)]
     pub verbosity: Verbosity,
 }
 
-/// Run the tool. Not built yet: see issue #3.
+/// Run the tool.
 pub fn run(args: Args) -> Result<()> {
     args.verbosity.init_logging();
-    Err(Error::NotImplemented {
-        tool: "layer-pack",
-        issue: 3,
+    if let Some(jobs) = args.jobs {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(jobs.max(1))
+            .build_global()
+            .map_err(|err| Error::failed(format!("cannot start {jobs} threads: {err}")))?;
+    }
+    let layers = layer_dirs(&args)?;
+    let inputs = input_records(&args, layers.len())?;
+    let out_dir = prepare_out_dir(&args)?;
+
+    // Build every layer up to its zip before keeping any: a bad second layer
+    // leaves nothing behind from the first.
+    let mut built = Vec::new();
+    let mut seen_paths = BTreeSet::new();
+    for (dir, record) in layers.iter().zip(inputs) {
+        let packed = pack_layer(&args, dir.as_deref(), record, &out_dir)?;
+        if !seen_paths.insert(packed.destination.clone()) {
+            return Err(Error::usage(format!(
+                "two layers would both be written to {}",
+                packed.destination.display()
+            ))
+            .with_fix("give the layers different names"));
+        }
+        built.push(packed);
+    }
+    let mut records = Vec::new();
+    for packed in built {
+        records.push(packed.keep()?);
+    }
+    RecordWriter::stdout().write_all(&records)
+}
+
+/// The layer folders, or one flag-described layer (None).
+fn layer_dirs(args: &Args) -> Result<Vec<Option<PathBuf>>> {
+    if !args.layers.is_empty() {
+        if args.layers.len() > 1 && (args.output.is_some() || args.name.is_some()) {
+            return Err(Error::usage(
+                "--output and --name apply to one layer, and several were given",
+            )
+            .with_fix("pack the layers one by one, or use --out-dir and the names in layer.yaml"));
+        }
+        return Ok(args.layers.iter().cloned().map(Some).collect());
+    }
+    if args.name.is_some()
+        && !args.runtimes.is_empty()
+        && (args.source.is_some() || args.requirements.is_some())
+    {
+        return Ok(vec![None]);
+    }
+    Err(Error::usage("no layer folder given").with_fix(
+        "pass a layer folder (`layer-pack layers/common`), or describe the layer with \
+         --name, --runtime and --source and/or --requirements",
+    ))
+}
+
+/// The records to stamp, one per layer (a single record applies to all layers).
+fn input_records(args: &Args, layers: usize) -> Result<Vec<Record>> {
+    let input = match &args.input {
+        Some(path) => Some(Input::from_arg(Some(path))?),
+        None if !args.no_input && layer_core::io::stdin_has_data_source() => Some(Input::Stdin),
+        None => None,
+    };
+    let records = match input {
+        Some(input) => layer_core::io::read_records(&input, &[LAYER_RECORD])?,
+        None => Vec::new(),
+    };
+    match records.len() {
+        0 => Ok(vec![Record::new(LAYER_RECORD); layers]),
+        1 => Ok(vec![records[0].clone(); layers]),
+        n if n == layers => Ok(records),
+        n => Err(Error::input(format!(
+            "{n} records came in for {layers} layer folder(s)"
+        ))
+        .with_fix("pipe one version record (stamped on every layer) or one per layer folder, in the same order")),
+    }
+}
+
+fn prepare_out_dir(args: &Args) -> Result<PathBuf> {
+    let dir = match &args.output {
+        Some(path) => match path.parent() {
+            Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
+            _ => PathBuf::from("."),
+        },
+        None => args.out_dir.clone(),
+    };
+    std::fs::create_dir_all(&dir)
+        .map_err(|err| Error::io("create the output folder", &dir, err))?;
+    dir.canonicalize()
+        .map_err(|err| Error::io("open", &dir, err))
+}
+
+/// A zip written to a temporary file, and the record that describes it.
+struct Packed {
+    zip: zipper::WrittenZip,
+    destination: PathBuf,
+    record: Record,
+}
+
+impl Packed {
+    /// Move the zip into place and return its record.
+    fn keep(self) -> Result<Record> {
+        // A temporary file is private (0600); the zip is a build output for others to read.
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(self.zip.temp.path(), std::fs::Permissions::from_mode(0o644))
+            .map_err(|err| Error::io("set permissions on", self.zip.temp.path(), err))?;
+        self.zip
+            .temp
+            .persist(&self.destination)
+            .map_err(|err| Error::io("write", &self.destination, err.error))?;
+        tracing::info!("wrote {}", self.destination.display());
+        Ok(self.record)
+    }
+}
+
+fn pack_layer(
+    args: &Args,
+    dir: Option<&Path>,
+    mut record: Record,
+    out_dir: &Path,
+) -> Result<Packed> {
+    let started = Instant::now();
+    let mut timing = BTreeMap::new();
+    let version = stamped_version(&record)?;
+    let overrides = Overrides {
+        name: args.name.clone(),
+        description: args.description.clone(),
+        runtimes: args.runtimes.clone(),
+        architectures: args.architectures.clone(),
+        license: args.license.clone(),
+        source: args.source.clone(),
+        requirements: args.requirements.clone(),
+        constraints: args.constraints.clone(),
+    };
+    let spec = config::load(dir, &overrides, version.as_deref())?;
+    let name = &spec.section.name;
+
+    let step = Instant::now();
+    let (installed, dependencies) = install_dependencies(args, &spec)?;
+    timing.insert("install".to_string(), elapsed_ms(step));
+
+    let step = Instant::now();
+    let layerignore = args
+        .layerignore
+        .clone()
+        .or_else(|| dir.map(|d| d.join(".layerignore")).filter(|p| p.is_file()));
+    let pruner = tree::Pruner::new(
+        !args.no_default_prune,
+        args.slim_dist_info,
+        layerignore.as_deref(),
+    )?;
+    let roots: Vec<&Path> = installed
+        .as_ref()
+        .map(|i| i.dir.as_path())
+        .into_iter()
+        .chain(spec.library.as_deref())
+        .collect();
+    let tree = tree::collect(&roots, &pruner, &spec.exclude)?;
+    timing.insert("collect".to_string(), elapsed_ms(step));
+    if tree.files.is_empty() {
+        return Err(Error::input(format!(
+            "layer {name} is empty: no files to pack{}",
+            if tree.pruned_files > 0 {
+                format!(" ({} were pruned)", tree.pruned_files)
+            } else {
+                String::new()
+            }
+        ))
+        .with_fix("put the library under python/ or list packages in requirements.txt"));
+    }
+
+    let step = Instant::now();
+    let policy = verify::Policy {
+        allow_incompatible: args.allow_incompatible,
+    };
+    let mut findings = verify::check_tree(&tree, &spec.targets(), spec.dir.as_deref(), policy)?;
+    timing.insert("verify".to_string(), elapsed_ms(step));
+    refuse_errors(name, &findings)?;
+
+    let step = Instant::now();
+    let level = if args.max {
+        zipper::MAX_LEVEL
+    } else {
+        args.level
+    };
+    let zip = zipper::write(&tree.files, out_dir, level)?;
+    timing.insert("zip".to_string(), elapsed_ms(step));
+    findings.push(verify::zipped_size(zip.zip_bytes));
+    timing.insert("total".to_string(), elapsed_ms(started));
+
+    let destination = match &args.output {
+        Some(path) => out_dir.join(path.file_name().ok_or_else(|| {
+            Error::usage(format!("--output {}: not a file name", path.display()))
+        })?),
+        None => out_dir.join(match &version {
+            Some(version) => format!("{name}-{version}.zip"),
+            None => format!("{name}.zip"),
+        }),
+    };
+    let artifact = Artifact {
+        path: destination.to_string_lossy().into_owned(),
+        zip_bytes: zip.zip_bytes,
+        unzipped_bytes: tree.unzipped_bytes(),
+        files: tree.files.len() as u64,
+        sha256: hex(&zip.sha256),
+        code_sha256: base64::engine::general_purpose::STANDARD.encode(zip.sha256),
+        findings,
+        pruned_bytes: tree.pruned_bytes,
+        pruned_files: tree.pruned_files,
+        compression_level: Some(level),
+        dependencies,
+        timing_ms: timing,
+        extra: Default::default(),
+    };
+    tracing::info!(
+        "{name}: {} files, {} bytes unzipped, {} bytes zipped, sha256 {}",
+        artifact.files,
+        artifact.unzipped_bytes,
+        artifact.zip_bytes,
+        artifact.sha256
+    );
+    for finding in artifact
+        .findings
+        .iter()
+        .filter(|f| f.severity == Severity::Warning)
+    {
+        tracing::warn!("{name}: {}", describe(finding));
+    }
+    record.set_section(names::LAYER, &spec.section)?;
+    record.set_section(names::ARTIFACT, &artifact)?;
+    drop(installed);
+    Ok(Packed {
+        zip,
+        destination,
+        record,
     })
+}
+
+/// `version.next` from a `layer-bump` record, checked to be a semantic version.
+fn stamped_version(record: &Record) -> Result<Option<String>> {
+    let Some(version) = record.section::<VersionSection>(names::VERSION)? else {
+        return Ok(None);
+    };
+    semver::Version::parse(&version.next).map_err(|err| {
+        Error::input(format!(
+            "the version record's next version {:?} is not a semantic version: {err}",
+            version.next
+        ))
+        .with_fix("pipe in the output of layer-bump, whose version.next is like 1.4.0")
+    })?;
+    Ok(Some(version.next))
+}
+
+fn install_dependencies(
+    args: &Args,
+    spec: &LayerSpec,
+) -> Result<(Option<install::Installed>, Option<Dependencies>)> {
+    let Some(requirements) = &spec.requirements else {
+        return Ok((None, None));
+    };
+    if !install::has_requirements(requirements)? {
+        return Ok((None, None));
+    }
+    let installer = install::Installer::find(args.installer)?;
+    let request = install::Request {
+        requirements,
+        constraints: spec.constraints.as_deref(),
+        target: spec.install_target(),
+    };
+    let cache = if args.no_cache {
+        None
+    } else {
+        Some(cache_dir(args)?)
+    };
+    let installed = install::install(&installer, &request, cache.as_deref(), args.refresh)?;
+    let glibc = request.platform_glibc();
+    let machine = request.target.arch.machine();
+    let dependencies = Dependencies {
+        installer: installer.name().to_string(),
+        installer_version: installer.version.clone(),
+        target: request.target.to_string(),
+        platform: if glibc == target::Glibc(2, 17) {
+            format!("manylinux2014_{machine}")
+        } else {
+            format!("manylinux_{}_{}_{machine}", glibc.0, glibc.1)
+        },
+        cache_key: installed.key.clone(),
+        cache_hit: installed.cache_hit,
+        extra: Default::default(),
+    };
+    Ok((Some(installed), Some(dependencies)))
+}
+
+fn cache_dir(args: &Args) -> Result<PathBuf> {
+    if let Some(dir) = &args.cache_dir {
+        return Ok(dir.clone());
+    }
+    let base = std::env::var_os("XDG_CACHE_HOME")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".cache")));
+    base.map(|base| base.join("layer-pack")).ok_or_else(|| {
+        Error::usage("no cache folder: neither XDG_CACHE_HOME nor HOME is set")
+            .with_fix("pass --cache-dir DIR, or --no-cache")
+    })
+}
+
+/// Errors stop the build: print each, and exit 2 with nothing written.
+fn refuse_errors(name: &str, findings: &[Finding]) -> Result<()> {
+    let errors: Vec<&Finding> = findings
+        .iter()
+        .filter(|f| f.severity == Severity::Error)
+        .collect();
+    if errors.is_empty() {
+        return Ok(());
+    }
+    for finding in &errors {
+        eprintln!("layer-pack: {name}: {}", describe(finding));
+    }
+    let incompatible = errors.iter().any(|f| {
+        matches!(
+            f.check.as_str(),
+            "elf-machine" | "abi" | "glibc" | "wheel-tag"
+        )
+    });
+    let fix = if incompatible {
+        "install wheels built for the declared runtimes and architectures (or declare only what the \
+         layer supports); --allow-incompatible writes the zip anyway with these as warnings"
+    } else {
+        "fix the layer folder as described above"
+    };
+    Err(Error::input(format!(
+        "layer {name}: {} check(s) failed, no zip written (first: {})",
+        errors.len(),
+        describe(errors[0])
+    ))
+    .with_fix(fix))
+}
+
+fn describe(finding: &Finding) -> String {
+    let targets = if finding.targets.is_empty() {
+        String::new()
+    } else {
+        format!(" [{}]", finding.targets.join(", "))
+    };
+    match &finding.path {
+        Some(path) => format!("{}: {path}: {}{targets}", finding.check, finding.message),
+        None => format!("{}: {}{targets}", finding.check, finding.message),
+    }
+}
+
+fn elapsed_ms(since: Instant) -> u64 {
+    since.elapsed().as_millis() as u64
+}
+
+/// Lower-case hex of bytes.
+pub(crate) fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 /// `layer`: what the layer is, from `layer.yaml` (and the version record).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct LayerSection {
     pub name: String,
     /// The semantic version stamped from `layer-bump`'s record, when there was one.

@@ -1,0 +1,422 @@
+//! A layer folder: `layer.yaml`, the library under `python/`, `requirements.txt`.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use layer_core::sections::{LayerSection, RetentionPolicy};
+use layer_core::{Error, Result};
+use serde::Deserialize;
+use serde_json::{Map, Value};
+
+use crate::target::{Arch, Runtime, Target};
+
+/// Lambda's limit on a layer's description.
+const MAX_DESCRIPTION_CHARS: usize = 256;
+
+/// `layer.yaml`, as written by people. Unknown keys are refused, so that a
+/// typo (`compatible_runtime:`) is not silently ignored.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LayerYaml {
+    name: Option<String>,
+    description: Option<String>,
+    #[serde(default)]
+    compatible_runtimes: Vec<String>,
+    #[serde(default)]
+    compatible_architectures: Vec<String>,
+    license: Option<String>,
+    retention_policy: Option<RetentionYaml>,
+    #[serde(default)]
+    metadata: BTreeMap<String, Value>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RetentionYaml {
+    versions_to_keep: Option<u32>,
+    delete_older_than_days: Option<u32>,
+}
+
+/// Values given on the command line, which win over `layer.yaml`.
+#[derive(Debug, Default, Clone)]
+pub struct Overrides {
+    pub name: Option<String>,
+    pub description: Option<String>,
+    pub runtimes: Vec<String>,
+    pub architectures: Vec<String>,
+    pub license: Option<String>,
+    pub source: Option<PathBuf>,
+    pub requirements: Option<PathBuf>,
+    pub constraints: Option<PathBuf>,
+}
+
+/// Everything `layer-pack` needs to know about one layer.
+#[derive(Debug, Clone)]
+pub struct LayerSpec {
+    /// The layer folder (absent when everything came from flags).
+    pub dir: Option<PathBuf>,
+    pub section: LayerSection,
+    pub runtimes: Vec<Runtime>,
+    pub architectures: Vec<Arch>,
+    /// The folder whose content goes under `python/` in the zip.
+    pub library: Option<PathBuf>,
+    pub requirements: Option<PathBuf>,
+    pub constraints: Option<PathBuf>,
+    /// Files that are part of the layer folder but never of the zip.
+    pub exclude: Vec<PathBuf>,
+}
+
+impl LayerSpec {
+    /// Every runtime on every architecture the layer declares.
+    pub fn targets(&self) -> Vec<Target> {
+        self.runtimes
+            .iter()
+            .flat_map(|&runtime| {
+                self.architectures
+                    .iter()
+                    .map(move |&arch| Target { runtime, arch })
+            })
+            .collect()
+    }
+
+    /// The target dependencies are installed for: the oldest declared Python
+    /// (its OS has the oldest glibc) on the first declared architecture. The
+    /// checks then verify the result against every declared target.
+    pub fn install_target(&self) -> Target {
+        Target {
+            runtime: *self.runtimes.iter().min().expect("validated non-empty"),
+            arch: self.architectures[0],
+        }
+    }
+}
+
+/// Read a layer folder (or, with `dir` = None, only the flags).
+/// `version` is the stamped version, offered to `${LAYER_VERSION}` in metadata.
+pub fn load(dir: Option<&Path>, overrides: &Overrides, version: Option<&str>) -> Result<LayerSpec> {
+    let yaml = match dir {
+        Some(dir) => read_layer_yaml(dir, overrides)?,
+        None => None,
+    };
+    let yaml = yaml.unwrap_or(LayerYaml {
+        name: None,
+        description: None,
+        compatible_runtimes: Vec::new(),
+        compatible_architectures: Vec::new(),
+        license: None,
+        retention_policy: None,
+        metadata: BTreeMap::new(),
+    });
+    let where_ = dir.map_or("the command line".to_string(), |dir| {
+        dir.join("layer.yaml").display().to_string()
+    });
+
+    let name = overrides.name.clone().or(yaml.name).ok_or_else(|| {
+        Error::input(format!("{where_}: the layer has no name"))
+            .with_fix("add `name: my-layer` to layer.yaml, or pass --name")
+    })?;
+    check_name(&name, &where_)?;
+
+    let runtime_names = pick(&overrides.runtimes, yaml.compatible_runtimes);
+    if runtime_names.is_empty() {
+        return Err(
+            Error::input(format!("{where_}: no compatible runtimes")).with_fix(
+                "list them in layer.yaml (`compatible_runtimes: [python3.11]`) or pass --runtime",
+            ),
+        );
+    }
+    let runtimes = dedup(
+        runtime_names
+            .iter()
+            .map(|text| Runtime::parse(text).map_err(|err| prefix(err, &where_)))
+            .collect::<Result<Vec<_>>>()?,
+    );
+    let arch_names = pick(&overrides.architectures, yaml.compatible_architectures);
+    let arch_names = if arch_names.is_empty() {
+        vec!["x86_64".to_string()]
+    } else {
+        arch_names
+    };
+    let architectures = dedup(
+        arch_names
+            .iter()
+            .map(|text| Arch::parse(text).map_err(|err| prefix(err, &where_)))
+            .collect::<Result<Vec<_>>>()?,
+    );
+
+    let description = overrides.description.clone().or(yaml.description);
+    if let Some(text) = &description
+        && text.chars().count() > MAX_DESCRIPTION_CHARS
+    {
+        return Err(Error::input(format!(
+            "{where_}: the description has {} characters; Lambda allows {MAX_DESCRIPTION_CHARS}",
+            text.chars().count()
+        ))
+        .with_fix("shorten it; put longer notes in metadata or the README"));
+    }
+
+    let metadata = yaml
+        .metadata
+        .into_iter()
+        .map(|(key, value)| {
+            let text = metadata_text(&key, value, &where_)?;
+            let text = substitute_env(&text, version)
+                .map_err(|err| prefix(err, &format!("{where_}: metadata.{key}")))?;
+            Ok((key, text))
+        })
+        .collect::<Result<BTreeMap<_, _>>>()?;
+
+    let section = LayerSection {
+        name,
+        version: version.map(str::to_string),
+        description,
+        compatible_runtimes: runtimes.iter().map(Runtime::to_string).collect(),
+        compatible_architectures: architectures.iter().map(|a| a.to_string()).collect(),
+        license: overrides.license.clone().or(yaml.license),
+        retention_policy: yaml.retention_policy.map(|policy| RetentionPolicy {
+            versions_to_keep: policy.versions_to_keep,
+            delete_older_than_days: policy.delete_older_than_days,
+        }),
+        metadata,
+        extra: Map::new(),
+    };
+    check_retention(section.retention_policy.as_ref(), &where_)?;
+
+    let (library, requirements, constraints, exclude) = locate_files(dir, overrides)?;
+    Ok(LayerSpec {
+        dir: dir.map(Path::to_path_buf),
+        section,
+        runtimes,
+        architectures,
+        library,
+        requirements,
+        constraints,
+        exclude,
+    })
+}
+
+fn read_layer_yaml(dir: &Path, overrides: &Overrides) -> Result<Option<LayerYaml>> {
+    match std::fs::metadata(dir) {
+        Ok(meta) if meta.is_dir() => {}
+        Ok(_) => {
+            return Err(Error::input(format!("{} is not a folder", dir.display()))
+                .with_fix("pass a layer folder (the one holding layer.yaml and python/)"));
+        }
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
+            return Err(
+                Error::input(format!("layer folder {} does not exist", dir.display()))
+                    .with_fix("check the path; a layer folder holds layer.yaml and python/"),
+            );
+        }
+        Err(err) => return Err(Error::io("open", dir, err)),
+    }
+    let path = dir.join("layer.yaml");
+    let text = match std::fs::read_to_string(&path) {
+        Ok(text) => text,
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
+            if overrides.name.is_some() && !overrides.runtimes.is_empty() {
+                return Ok(None);
+            }
+            return Err(
+                Error::input(format!("{} is missing", path.display())).with_fix(
+                    "write a layer.yaml with at least `name:` and `compatible_runtimes:`, \
+                 or pass --name and --runtime",
+                ),
+            );
+        }
+        Err(err) => return Err(Error::io("read", &path, err)),
+    };
+    serde_saphyr::from_str::<LayerYaml>(&text)
+        .map(Some)
+        .map_err(|err| {
+            Error::input(format!("{} is not valid: {err}", path.display())).with_fix(
+                "layer.yaml takes name, description, compatible_runtimes, \
+                 compatible_architectures, license, retention_policy and metadata",
+            )
+        })
+}
+
+/// The library folder, requirements and constraints: flags first, then the
+/// guide's layout (`requirements.txt` next to layer.yaml, or inside `python/`).
+type Located = (
+    Option<PathBuf>,
+    Option<PathBuf>,
+    Option<PathBuf>,
+    Vec<PathBuf>,
+);
+
+fn locate_files(dir: Option<&Path>, overrides: &Overrides) -> Result<Located> {
+    let existing = |path: PathBuf| path.exists().then_some(path);
+    let library = match (&overrides.source, dir) {
+        (Some(source), _) => Some(must_be_dir(source, "--source")?),
+        (None, Some(dir)) => existing(dir.join("python")),
+        (None, None) => None,
+    };
+    let requirements = match (&overrides.requirements, dir) {
+        (Some(path), _) => Some(must_be_file(path, "--requirements")?),
+        (None, Some(dir)) => existing(dir.join("requirements.txt"))
+            .or_else(|| existing(dir.join("python/requirements.txt"))),
+        (None, None) => None,
+    };
+    let constraints = match (&overrides.constraints, dir) {
+        (Some(path), _) => Some(must_be_file(path, "--constraints")?),
+        (None, Some(dir)) => existing(dir.join("constraints.txt")),
+        (None, None) => None,
+    };
+    // Build inputs that sit inside the library folder are not part of the layer.
+    let exclude = [&requirements, &constraints]
+        .into_iter()
+        .flatten()
+        .cloned()
+        .collect();
+    Ok((library, requirements, constraints, exclude))
+}
+
+fn must_be_dir(path: &Path, flag: &str) -> Result<PathBuf> {
+    if path.is_dir() {
+        Ok(path.to_path_buf())
+    } else {
+        Err(
+            Error::input(format!("{flag} {}: no such folder", path.display()))
+                .with_fix("pass the folder whose content goes under python/ in the zip"),
+        )
+    }
+}
+
+fn must_be_file(path: &Path, flag: &str) -> Result<PathBuf> {
+    if path.is_file() {
+        Ok(path.to_path_buf())
+    } else {
+        Err(
+            Error::input(format!("{flag} {}: no such file", path.display()))
+                .with_fix("check the path"),
+        )
+    }
+}
+
+fn check_name(name: &str, where_: &str) -> Result<()> {
+    let valid = (1..=140).contains(&name.len())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    if valid {
+        Ok(())
+    } else {
+        Err(
+            Error::input(format!("{where_}: invalid layer name {name:?}"))
+                .with_fix("Lambda layer names are 1 to 140 letters, digits, '-' or '_'"),
+        )
+    }
+}
+
+fn check_retention(policy: Option<&RetentionPolicy>, where_: &str) -> Result<()> {
+    let Some(policy) = policy else { return Ok(()) };
+    if policy.versions_to_keep == Some(0) || policy.delete_older_than_days == Some(0) {
+        return Err(Error::input(format!(
+            "{where_}: retention_policy values must be at least 1"
+        ))
+        .with_fix("remove the key to keep every version"));
+    }
+    Ok(())
+}
+
+fn metadata_text(key: &str, value: Value, where_: &str) -> Result<String> {
+    match value {
+        Value::String(text) => Ok(text),
+        Value::Number(number) => Ok(number.to_string()),
+        Value::Bool(flag) => Ok(flag.to_string()),
+        Value::Null => Ok(String::new()),
+        Value::Array(_) | Value::Object(_) => Err(Error::input(format!(
+            "{where_}: metadata.{key} must be a single value, not a list or a map"
+        ))
+        .with_fix("metadata holds flat key: value pairs")),
+    }
+}
+
+/// Replace `${VAR}` and `${VAR:-default}` with the environment's values;
+/// `$$` is a literal `$`. `${LAYER_VERSION}` falls back to the stamped version.
+/// An unset variable without a default is an error, not an empty string.
+pub fn substitute_env(text: &str, version: Option<&str>) -> Result<String> {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find('$') {
+        out.push_str(&rest[..at]);
+        rest = &rest[at..];
+        if let Some(after) = rest.strip_prefix("$$") {
+            out.push('$');
+            rest = after;
+        } else if let Some(after) = rest.strip_prefix("${") {
+            let end = after.find('}').ok_or_else(|| {
+                Error::input(format!("unclosed ${{ in {text:?}"))
+                    .with_fix("write ${NAME}, or $$ for a literal $")
+            })?;
+            let (name, default) = match after[..end].split_once(":-") {
+                Some((name, default)) => (name, Some(default)),
+                None => (&after[..end], None),
+            };
+            let value = std::env::var(name)
+                .ok()
+                .or_else(|| {
+                    (name == "LAYER_VERSION")
+                        .then(|| version.map(str::to_string))
+                        .flatten()
+                })
+                .or_else(|| default.map(str::to_string))
+                .ok_or_else(|| {
+                    Error::input(format!("${{{name}}} is not set in the environment"))
+                        .with_fix(format!("export {name}=..., or write ${{{name}:-default}}"))
+                })?;
+            out.push_str(&value);
+            rest = &after[end + 1..];
+        } else {
+            out.push('$');
+            rest = &rest[1..];
+        }
+    }
+    out.push_str(rest);
+    Ok(out)
+}
+
+fn pick(flag: &[String], yaml: Vec<String>) -> Vec<String> {
+    if flag.is_empty() { yaml } else { flag.to_vec() }
+}
+
+fn dedup<T: PartialEq>(items: Vec<T>) -> Vec<T> {
+    let mut out = Vec::with_capacity(items.len());
+    for item in items {
+        if !out.contains(&item) {
+            out.push(item);
+        }
+    }
+    out
+}
+
+fn prefix(err: Error, where_: &str) -> Error {
+    match err {
+        Error::Input { problem, fix } => Error::Input {
+            problem: format!("{where_}: {problem}"),
+            fix,
+        },
+        other => other,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn substitutes_defaults_escapes_and_the_stamped_version() {
+        assert_eq!(substitute_env("a $$ b", None).unwrap(), "a $ b");
+        assert_eq!(
+            substitute_env("${LAYER_PACK_SURELY_UNSET:-dev}-x", None).unwrap(),
+            "dev-x"
+        );
+        assert_eq!(
+            substitute_env("v${LAYER_VERSION}", Some("1.2.3")).unwrap(),
+            "v1.2.3"
+        );
+        let err = substitute_env("${LAYER_PACK_SURELY_UNSET}", None).unwrap_err();
+        assert!(err.to_string().contains("LAYER_PACK_SURELY_UNSET"), "{err}");
+        assert!(substitute_env("${OOPS", None).is_err());
+    }
+}

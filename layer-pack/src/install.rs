@@ -1,0 +1,375 @@
+//! Installing `requirements.txt` for the target runtime and architecture,
+//! without Docker: uv (preferred) or pip, with binary wheels only, into a
+//! cache entry keyed by everything that decides the result.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use layer_core::{Error, Result};
+use sha2::{Digest, Sha256};
+
+use crate::target::{Glibc, Target};
+
+/// Which program installs the dependencies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum InstallerKind {
+    Uv,
+    Pip,
+}
+
+/// A found installer: how to run it, and its version (part of the cache key).
+#[derive(Debug, Clone)]
+pub struct Installer {
+    pub kind: InstallerKind,
+    program: Vec<String>,
+    pub version: String,
+}
+
+impl Installer {
+    /// The installer to use: the one asked for, else uv when it runs, else pip.
+    pub fn find(choice: Option<InstallerKind>) -> Result<Self> {
+        let uv = || {
+            probe(&["uv"], InstallerKind::Uv)
+                .or_else(|| probe(&["python3", "-m", "uv"], InstallerKind::Uv))
+        };
+        let pip = || probe(&["python3", "-m", "pip"], InstallerKind::Pip);
+        let found = match choice {
+            Some(InstallerKind::Uv) => uv(),
+            Some(InstallerKind::Pip) => pip(),
+            None => uv().or_else(pip),
+        };
+        found.ok_or_else(|| {
+            let wanted = match choice {
+                Some(InstallerKind::Uv) => "uv",
+                Some(InstallerKind::Pip) => "pip (python3 -m pip)",
+                None => "uv or pip",
+            };
+            Error::failed(format!("{wanted} is needed to install requirements.txt, and was not found"))
+                .with_fix("install uv (`python3 -m pip install uv`) or make python3 with pip available on PATH")
+        })
+    }
+
+    pub fn name(&self) -> &'static str {
+        match self.kind {
+            InstallerKind::Uv => "uv",
+            InstallerKind::Pip => "pip",
+        }
+    }
+}
+
+fn probe(program: &[&str], kind: InstallerKind) -> Option<Installer> {
+    let output = Command::new(program[0])
+        .args(&program[1..])
+        .arg("--version")
+        .output()
+        .ok()?;
+    if !output.status.success() {
+        return None;
+    }
+    let text = String::from_utf8_lossy(&output.stdout);
+    // "uv 0.13.9 (...)" / "pip 23.2.1 from ... (python 3.11)"
+    let version = text.split_whitespace().nth(1)?.to_string();
+    Some(Installer {
+        kind,
+        program: program.iter().map(|s| s.to_string()).collect(),
+        version,
+    })
+}
+
+/// What to install, and for what.
+#[derive(Debug)]
+pub struct Request<'a> {
+    pub requirements: &'a Path,
+    pub constraints: Option<&'a Path>,
+    pub target: Target,
+}
+
+impl Request<'_> {
+    /// The manylinux level wheels may need: manylinux2014 (glibc 2.17) for
+    /// Amazon Linux 2 runtimes (uv offers no 2.26 platform, and 2.17 is the
+    /// common denominator wheels are built for), manylinux_2_34 on Amazon Linux 2023.
+    pub fn platform_glibc(&self) -> Glibc {
+        let glibc = self.target.runtime.glibc();
+        if glibc >= Glibc(2, 34) {
+            Glibc(2, 34)
+        } else {
+            Glibc(2, 17)
+        }
+    }
+
+    fn arguments(&self, installer: &Installer, dest: &Path) -> Vec<String> {
+        let machine = self.target.arch.machine();
+        let python = self.target.runtime.python_version();
+        let glibc = self.platform_glibc();
+        let mut args: Vec<String> = match installer.kind {
+            InstallerKind::Uv => {
+                let platform = if glibc == Glibc(2, 17) {
+                    format!("{machine}-manylinux2014")
+                } else {
+                    format!("{machine}-manylinux_{}_{}", glibc.0, glibc.1)
+                };
+                [
+                    "pip",
+                    "install",
+                    "--quiet",
+                    "--target",
+                    &path_text(dest),
+                    "--python-platform",
+                    &platform,
+                    "--python-version",
+                    &python,
+                    "--only-binary",
+                    ":all:",
+                ]
+                .map(String::from)
+                .to_vec()
+            }
+            InstallerKind::Pip => {
+                let mut args: Vec<String> = [
+                    "install",
+                    "--quiet",
+                    "--disable-pip-version-check",
+                    "--no-input",
+                    "--no-compile",
+                    "--target",
+                    &path_text(dest),
+                    "--implementation",
+                    "cp",
+                    "--python-version",
+                    &python,
+                    "--only-binary",
+                    ":all:",
+                    "--platform",
+                    &format!("manylinux2014_{machine}"),
+                ]
+                .map(String::from)
+                .to_vec();
+                // pip matches the listed platforms exactly: list every level up to the target's.
+                for minor in 17..=glibc.1 {
+                    args.extend([
+                        "--platform".into(),
+                        format!("manylinux_2_{minor}_{machine}"),
+                    ]);
+                }
+                args
+            }
+        };
+        args.extend(["-r".into(), path_text(self.requirements)]);
+        if let Some(constraints) = self.constraints {
+            args.extend(["-c".into(), path_text(constraints)]);
+        }
+        args
+    }
+
+    /// The cache key: a hash of everything that decides what gets installed.
+    pub fn cache_key(&self, installer: &Installer) -> Result<String> {
+        let mut hash = Sha256::new();
+        hash.update(b"layer-pack deps v1\n");
+        for file in [Some(self.requirements), self.constraints] {
+            let bytes = match file {
+                Some(path) => std::fs::read(path).map_err(|err| Error::io("read", path, err))?,
+                None => Vec::new(),
+            };
+            hash.update((bytes.len() as u64).to_le_bytes());
+            hash.update(&bytes);
+        }
+        hash.update(
+            format!(
+                "{}\n{}\n{}\n{} {}\n",
+                self.target.runtime,
+                self.target.arch.machine(),
+                self.platform_glibc(),
+                installer.name(),
+                installer.version
+            )
+            .as_bytes(),
+        );
+        Ok(crate::hex(&hash.finalize()))
+    }
+}
+
+/// Where installed dependencies live: a cache entry, or a temporary folder.
+#[derive(Debug)]
+pub struct Installed {
+    pub dir: PathBuf,
+    pub cache_hit: bool,
+    pub key: String,
+    /// Keeps a `--no-cache` install alive until the zip is written.
+    _temp: Option<tempfile::TempDir>,
+}
+
+/// Does the requirements file name any requirement at all?
+pub fn has_requirements(path: &Path) -> Result<bool> {
+    let text = std::fs::read_to_string(path).map_err(|err| Error::io("read", path, err))?;
+    Ok(text
+        .lines()
+        .map(|line| line.split('#').next().unwrap_or_default().trim())
+        .any(|line| !line.is_empty()))
+}
+
+/// Install, or reuse the cache entry for the same inputs.
+/// `cache`: the cache folder, or None for a throw-away install.
+pub fn install(
+    installer: &Installer,
+    request: &Request<'_>,
+    cache: Option<&Path>,
+    refresh: bool,
+) -> Result<Installed> {
+    let key = request.cache_key(installer)?;
+    let Some(cache) = cache else {
+        let temp = tempfile::Builder::new()
+            .prefix("layer-pack-deps-")
+            .tempdir()
+            .map_err(|err| Error::failed(format!("cannot create a temporary folder: {err}")))?;
+        run_installer(installer, request, temp.path())?;
+        return Ok(Installed {
+            dir: temp.path().to_path_buf(),
+            cache_hit: false,
+            key,
+            _temp: Some(temp),
+        });
+    };
+    let deps = cache.join("deps");
+    let entry = deps.join(&key);
+    if entry.is_dir() && !refresh {
+        tracing::info!("dependencies: reusing {}", entry.display());
+        return Ok(Installed {
+            dir: entry,
+            cache_hit: true,
+            key,
+            _temp: None,
+        });
+    }
+    std::fs::create_dir_all(&deps).map_err(|err| {
+        Error::io("create the cache folder", &deps, err)
+            .with_fix("pass --cache-dir with a writable folder, or --no-cache")
+    })?;
+    // Install next to the entry and rename: a crash or a failed install never
+    // leaves a half-filled entry that a later run would trust.
+    let staging = tempfile::Builder::new()
+        .prefix(".installing-")
+        .tempdir_in(&deps)
+        .map_err(|err| Error::io("create a folder in", &deps, err))?;
+    run_installer(installer, request, staging.path())?;
+    if entry.exists() {
+        std::fs::remove_dir_all(&entry).map_err(|err| Error::io("replace", &entry, err))?;
+    }
+    let staged = staging.keep();
+    if let Err(err) = std::fs::rename(&staged, &entry) {
+        let _ = std::fs::remove_dir_all(&staged);
+        if !entry.is_dir() {
+            return Err(Error::io("store the dependencies in", &entry, err));
+        }
+        // Another run stored the same key at the same moment: same inputs, same content.
+    }
+    Ok(Installed {
+        dir: entry,
+        cache_hit: false,
+        key,
+        _temp: None,
+    })
+}
+
+fn run_installer(installer: &Installer, request: &Request<'_>, dest: &Path) -> Result<()> {
+    let args = request.arguments(installer, dest);
+    tracing::info!(
+        "installing {} for {} with {} {}",
+        request.requirements.display(),
+        request.target,
+        installer.name(),
+        installer.version
+    );
+    tracing::debug!("running {} {}", installer.program.join(" "), args.join(" "));
+    let output = Command::new(&installer.program[0])
+        .args(&installer.program[1..])
+        .args(&args)
+        .output()
+        .map_err(|err| Error::failed(format!("cannot run {}: {err}", installer.name())))?;
+    if output.status.success() {
+        return Ok(());
+    }
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    Err(explain_failure(installer, request, &text))
+}
+
+/// Turn an installer's failure into a message that names the package.
+fn explain_failure(installer: &Installer, request: &Request<'_>, text: &str) -> Error {
+    let target = format!(
+        "{} on {} (manylinux, glibc {} or older)",
+        request.target.runtime,
+        request.target.arch,
+        request.platform_glibc()
+    );
+    let tail: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
+    let tail = tail[tail.len().saturating_sub(6)..].join("\n  ");
+    if let Some(package) = no_wheel_package(text) {
+        return Error::input(format!(
+            "no wheel of `{package}` for {target} ({} says:\n  {tail})",
+            installer.name()
+        ))
+        .with_fix(format!(
+            "pin a version of `{package}` that publishes a manylinux wheel for this Python and \
+             architecture, replace the package, or vendor a build made for Lambda into python/"
+        ));
+    }
+    if let Some(package) = between(text, "Because ", " was not found in the package registry") {
+        return Error::input(format!("`{package}` does not exist in the package index")).with_fix(
+            format!("check the spelling in {}", request.requirements.display()),
+        );
+    }
+    Error::failed(format!(
+        "{} failed to install {} for {target}:\n  {tail}",
+        installer.name(),
+        request.requirements.display()
+    ))
+    .with_fix("run with -vv to see the installer's command line")
+}
+
+fn no_wheel_package(text: &str) -> Option<String> {
+    // uv: "hint: Wheels are required for `docopt` because building from source is disabled"
+    if let Some(name) = between(text, "Wheels are required for `", "`") {
+        return Some(name);
+    }
+    // uv: "Because all versions of docopt have no usable wheels"
+    if let Some(name) = between(text, "versions of ", " have no usable wheels") {
+        return Some(name);
+    }
+    if let Some(name) = between(text, "Because ", " has no usable wheels") {
+        return Some(name);
+    }
+    // pip: "ERROR: No matching distribution found for docopt"
+    text.split("No matching distribution found for ")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .map(str::to_string)
+}
+
+fn between(text: &str, start: &str, end: &str) -> Option<String> {
+    let from = text.find(start)? + start.len();
+    let rest = &text[from..];
+    let to = rest.find(end)?;
+    let found = rest[..to].trim();
+    (!found.is_empty() && !found.contains('\n')).then(|| found.to_string())
+}
+
+fn path_text(path: &Path) -> String {
+    path.to_string_lossy().into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_the_package_without_a_wheel() {
+        let uv = "error: No solution found when resolving dependencies\n  cause: Because all versions of docopt have no usable wheels and you require docopt, we can conclude\n\nhint: Wheels are required for `docopt` because building from source is disabled";
+        assert_eq!(no_wheel_package(uv).as_deref(), Some("docopt"));
+        let pip = "ERROR: Could not find a version that satisfies the requirement docopt (from versions: none)\nERROR: No matching distribution found for docopt\n";
+        assert_eq!(no_wheel_package(pip).as_deref(), Some("docopt"));
+        assert_eq!(no_wheel_package("error: network unreachable"), None);
+    }
+}

@@ -1,0 +1,272 @@
+//! The files that go into the zip: the installed dependencies and the library,
+//! both mapped under `python/`, minus what pruning removes. Nothing is copied:
+//! each entry points at its source file.
+
+use std::collections::{BTreeMap, HashMap};
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+
+use ignore::Match;
+use ignore::gitignore::{Gitignore, GitignoreBuilder};
+use layer_core::{Error, Result};
+
+/// The prune rules applied unless `--no-default-prune`: gitignore syntax,
+/// matched against paths relative to `python/`. A `.layerignore` is applied
+/// after these, so its `!pattern` lines keep what a default would remove.
+pub const DEFAULT_PRUNE: &[&str] = &[
+    "__pycache__/",
+    "*.py[co]",
+    "tests/",
+    ".pytest_cache/",
+    ".mypy_cache/",
+    ".ruff_cache/",
+    ".tox/",
+    ".nox/",
+    ".git/",
+    ".hg/",
+    ".svn/",
+    ".DS_Store",
+    ".ipynb_checkpoints/",
+    // Console scripts from `pip install --target` point at the build machine's python.
+    "/bin/",
+    // uv's lock file in the root of a `--target` folder.
+    "/.lock",
+    // Imported by numpy.testing (and through it by scipy.stats): not a test.
+    "!numpy/_core/tests/_natype.py",
+];
+
+/// The bulky parts of `*.dist-info` that `--slim-dist-info` removes. METADATA,
+/// entry points, top_level.txt, WHEEL and licenses stay: packages and
+/// importlib.metadata read them at run time.
+pub const SLIM_DIST_INFO: &[&str] = &[
+    "*.dist-info/RECORD",
+    "*.dist-info/INSTALLER",
+    "*.dist-info/REQUESTED",
+    "*.dist-info/direct_url.json",
+];
+
+/// One file of the layer.
+#[derive(Debug, Clone)]
+pub struct Entry {
+    /// The path inside the zip, always under `python/`, with `/` separators.
+    pub zip_path: String,
+    pub source: PathBuf,
+    pub size: u64,
+    pub executable: bool,
+}
+
+/// The layer's files, sorted by zip path, and what pruning left out.
+#[derive(Debug, Default)]
+pub struct Tree {
+    pub files: Vec<Entry>,
+    pub pruned_files: u64,
+    pub pruned_bytes: u64,
+    /// Library files that replaced an installed dependency's file at the same path.
+    pub overridden: Vec<String>,
+}
+
+impl Tree {
+    pub fn unzipped_bytes(&self) -> u64 {
+        self.files.iter().map(|entry| entry.size).sum()
+    }
+}
+
+/// How to prune.
+#[derive(Debug)]
+pub struct Pruner {
+    rules: Gitignore,
+    /// Also drop `docs/` and `doc/` folders that are not Python packages.
+    docs: bool,
+    package_dirs: std::sync::Mutex<HashMap<PathBuf, bool>>,
+}
+
+impl Pruner {
+    /// `layerignore`: the user's rules, applied after the defaults.
+    pub fn new(defaults: bool, slim_dist_info: bool, layerignore: Option<&Path>) -> Result<Self> {
+        let mut builder = GitignoreBuilder::new("");
+        let mut add = |line: &str, from: Option<&Path>| -> Result<()> {
+            builder
+                .add_line(from.map(Path::to_path_buf), line)
+                .map(|_| ())
+                .map_err(|err| {
+                    let source = from.map_or("a built-in rule".into(), |p| p.display().to_string());
+                    Error::input(format!("{source}: invalid pattern {line:?}: {err}"))
+                        .with_fix(".layerignore uses gitignore syntax")
+                })
+        };
+        if defaults {
+            DEFAULT_PRUNE.iter().try_for_each(|line| add(line, None))?;
+        }
+        if slim_dist_info {
+            SLIM_DIST_INFO.iter().try_for_each(|line| add(line, None))?;
+        }
+        if let Some(path) = layerignore {
+            let text = std::fs::read_to_string(path).map_err(|err| Error::io("read", path, err))?;
+            text.lines().try_for_each(|line| add(line, Some(path)))?;
+        }
+        let rules = builder
+            .build()
+            .map_err(|err| Error::input(format!("invalid prune rules: {err}")))?;
+        Ok(Pruner {
+            rules,
+            docs: defaults,
+            package_dirs: Default::default(),
+        })
+    }
+
+    /// Should this file (path relative to `python/`) be left out?
+    fn prunes(&self, relative: &str, source_root: &Path) -> bool {
+        match self.rules.matched_path_or_any_parents(relative, false) {
+            Match::Whitelist(_) => false,
+            Match::Ignore(_) => true,
+            Match::None => self.docs && self.in_docs_folder(relative, source_root),
+        }
+    }
+
+    /// A file under a `docs/` or `doc/` folder without `__init__.py`: botocore.docs
+    /// and numpy.doc are code and stay.
+    fn in_docs_folder(&self, relative: &str, source_root: &Path) -> bool {
+        let mut dir = PathBuf::new();
+        let parts: Vec<&str> = relative.split('/').collect();
+        for part in &parts[..parts.len().saturating_sub(1)] {
+            dir.push(part);
+            if matches!(*part, "docs" | "doc") {
+                let full = source_root.join(&dir);
+                let mut cache = self.package_dirs.lock().expect("not poisoned");
+                let is_package = *cache
+                    .entry(full.clone())
+                    .or_insert_with(|| full.join("__init__.py").exists());
+                if !is_package {
+                    return true;
+                }
+            }
+        }
+        false
+    }
+}
+
+/// Collect the files of each root (later roots win on the same path), pruned.
+/// `exclude`: source files that are build inputs, never layer content.
+pub fn collect(roots: &[&Path], pruner: &Pruner, exclude: &[PathBuf]) -> Result<Tree> {
+    let exclude: Vec<PathBuf> = exclude
+        .iter()
+        .filter_map(|path| path.canonicalize().ok())
+        .collect();
+    let mut files: BTreeMap<String, Entry> = BTreeMap::new();
+    let mut tree = Tree::default();
+    for (index, root) in roots.iter().enumerate() {
+        for entry in walk(root)? {
+            let relative = entry
+                .zip_path
+                .strip_prefix("python/")
+                .unwrap_or_default()
+                .to_string();
+            if exclude.contains(&entry.source) {
+                continue;
+            }
+            if pruner.prunes(&relative, root) {
+                tree.pruned_files += 1;
+                tree.pruned_bytes += entry.size;
+                continue;
+            }
+            if let Some(previous) = files.insert(entry.zip_path.clone(), entry)
+                && index > 0
+            {
+                tree.overridden.push(previous.zip_path);
+            }
+        }
+    }
+    tree.files = files.into_values().collect();
+    Ok(tree)
+}
+
+/// Every regular file under `root`, following symlinks that stay inside it.
+fn walk(root: &Path) -> Result<Vec<Entry>> {
+    let canonical_root = root
+        .canonicalize()
+        .map_err(|err| Error::io("open", root, err))?;
+    let mut entries = Vec::new();
+    for item in walkdir::WalkDir::new(root)
+        .follow_links(true)
+        .sort_by_file_name()
+    {
+        let item = item.map_err(|err| walk_error(root, err))?;
+        let path = item.path();
+        if item.path_is_symlink() {
+            let target = path
+                .canonicalize()
+                .map_err(|err| Error::io("follow the symlink", path, err))?;
+            if !target.starts_with(&canonical_root) {
+                return Err(Error::input(format!(
+                    "{} is a symlink to {}, outside the layer's tree",
+                    path.display(),
+                    target.display()
+                ))
+                .with_fix("copy the target into the tree, or remove the link; a zip cannot carry a link out of the layer"));
+            }
+        }
+        let file_type = item.file_type();
+        if file_type.is_dir() {
+            continue;
+        }
+        if !file_type.is_file() {
+            return Err(Error::input(format!(
+                "{} is not a regular file (a fifo, socket or device)",
+                path.display()
+            ))
+            .with_fix("remove it from the layer's tree, or list it in .layerignore"));
+        }
+        let meta = item.metadata().map_err(|err| walk_error(root, err))?;
+        // Open now, so that an unreadable file stops the build before any work is done.
+        std::fs::File::open(path).map_err(|err| Error::io("read", path, err))?;
+        let relative = path
+            .strip_prefix(root)
+            .expect("walkdir stays under its root");
+        let zip_path = zip_path_of(relative)?;
+        entries.push(Entry {
+            zip_path,
+            source: path
+                .canonicalize()
+                .map_err(|err| Error::io("open", path, err))?,
+            size: meta.len(),
+            executable: meta.permissions().mode() & 0o111 != 0,
+        });
+    }
+    Ok(entries)
+}
+
+fn zip_path_of(relative: &Path) -> Result<String> {
+    let parts = relative
+        .components()
+        .map(|part| {
+            part.as_os_str()
+                .to_str()
+                .map(str::to_string)
+                .ok_or_else(|| {
+                    Error::input(format!(
+                        "{}: the file name is not UTF-8",
+                        relative.display()
+                    ))
+                    .with_fix("rename the file; zip entry names must be UTF-8")
+                })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    Ok(format!("python/{}", parts.join("/")))
+}
+
+fn walk_error(root: &Path, err: walkdir::Error) -> Error {
+    let path = err.path().unwrap_or(root).to_path_buf();
+    if err.loop_ancestor().is_some() {
+        return Error::input(format!("{}: a symlink loop", path.display()))
+            .with_fix("remove the link that points back at its own folder");
+    }
+    match err.into_io_error() {
+        Some(io) if io.kind() == std::io::ErrorKind::NotFound => Error::input(format!(
+            "{}: a broken symlink or a vanished file",
+            path.display()
+        ))
+        .with_fix("remove the dangling link"),
+        Some(io) => Error::io("read", &path, io),
+        None => Error::input(format!("cannot walk {}", path.display())),
+    }
+}

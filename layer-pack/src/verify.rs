@@ -1,0 +1,599 @@
+//! Checks before zipping: the layout Lambda expects, native extensions built
+//! for every declared runtime and architecture, and the size limits.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::Read;
+use std::path::Path;
+
+use layer_core::sections::{Finding, Severity};
+use layer_core::{Error, Result};
+use rayon::prelude::*;
+use serde_json::Map;
+
+use crate::target::{Arch, Glibc, Runtime, Target};
+use crate::tree::{Entry, Tree};
+
+/// Function plus all its layers, unzipped (AWS Lambda quotas).
+pub const MAX_UNZIPPED_BYTES: u64 = 262_144_000;
+/// The largest zip a direct upload takes (the request carries it base64-encoded).
+pub const MAX_DIRECT_UPLOAD_ZIP_BYTES: u64 = 52_428_800;
+
+/// What the checks are told.
+#[derive(Debug, Clone, Copy)]
+pub struct Policy {
+    /// Report native-compatibility mismatches as warnings instead of errors.
+    pub allow_incompatible: bool,
+}
+
+pub fn finding(severity: Severity, check: &str, path: Option<&str>, message: String) -> Finding {
+    Finding {
+        severity,
+        check: check.to_string(),
+        path: path.map(str::to_string),
+        message,
+        targets: Vec::new(),
+        extra: Map::new(),
+    }
+}
+
+fn mismatch(
+    policy: Policy,
+    check: &str,
+    path: &str,
+    targets: &[Target],
+    message: String,
+) -> Finding {
+    let severity = if policy.allow_incompatible {
+        Severity::Warning
+    } else {
+        Severity::Error
+    };
+    let mut found = finding(severity, check, Some(path), message);
+    found.targets = targets.iter().map(Target::to_string).collect();
+    found
+}
+
+/// Everything about the tree, before the zip is written.
+pub fn check_tree(
+    tree: &Tree,
+    targets: &[Target],
+    layer_dir: Option<&Path>,
+    policy: Policy,
+) -> Result<Vec<Finding>> {
+    let mut findings = Vec::new();
+    if let Some(dir) = layer_dir {
+        findings.extend(stray_code(dir)?);
+    }
+    findings.extend(layout(tree, targets));
+    findings.extend(wheel_tags(tree, targets, policy)?);
+    findings.extend(native_extensions(tree, targets, policy)?);
+    for path in &tree.overridden {
+        findings.push(finding(
+            Severity::Warning,
+            "override",
+            Some(path),
+            "the library's file replaces the one an installed dependency put at the same path"
+                .into(),
+        ));
+    }
+    findings.push(unzipped_size(tree.unzipped_bytes()));
+    Ok(findings)
+}
+
+/// Python code next to `python/` instead of inside it is never imported.
+fn stray_code(dir: &Path) -> Result<Vec<Finding>> {
+    let mut findings = Vec::new();
+    let entries = std::fs::read_dir(dir).map_err(|err| Error::io("read", dir, err))?;
+    let mut names: Vec<_> = entries.filter_map(|e| e.ok()).map(|e| e.path()).collect();
+    names.sort();
+    for path in names {
+        let name = path
+            .file_name()
+            .unwrap_or_default()
+            .to_string_lossy()
+            .into_owned();
+        let is_code = if path.is_dir() {
+            name != "python" && path.join("__init__.py").is_file()
+        } else {
+            name.ends_with(".py") || name.ends_with(".so")
+        };
+        if is_code {
+            findings.push(finding(
+                Severity::Error,
+                "layout",
+                Some(&name),
+                format!(
+                    "{} is outside python/: Lambda extracts layers to /opt and puts only /opt/python \
+                     on sys.path, so it would never be imported; move it to python/{name}",
+                    path.display()
+                ),
+            ));
+        }
+    }
+    Ok(findings)
+}
+
+/// Paths Lambda's Python never looks at.
+fn layout(tree: &Tree, targets: &[Target]) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    let runtimes: BTreeSet<Runtime> = targets.iter().map(|t| t.runtime).collect();
+    let mut site_versions: BTreeMap<String, u64> = BTreeMap::new();
+    let mut nested = 0u64;
+    let mut bare_site = 0u64;
+    for entry in &tree.files {
+        let rest = entry.zip_path.strip_prefix("python/").unwrap_or_default();
+        if rest.starts_with("python/") {
+            nested += 1;
+        } else if rest.starts_with("site-packages/") {
+            bare_site += 1;
+        } else if let Some(version) = rest
+            .strip_prefix("lib/python")
+            .and_then(|r| r.split_once("/site-packages/"))
+            .map(|(version, _)| version)
+        {
+            *site_versions.entry(version.to_string()).or_default() += 1;
+        }
+    }
+    if nested > 0 {
+        findings.push(finding(
+            Severity::Error,
+            "layout",
+            Some("python/python/"),
+            format!("{nested} files are under python/python/, which is not on sys.path; the layer's folder already maps to python/: move the content one level up"),
+        ));
+    }
+    if bare_site > 0 {
+        findings.push(finding(
+            Severity::Error,
+            "layout",
+            Some("python/site-packages/"),
+            format!("{bare_site} files are under python/site-packages/, which Lambda does not put on sys.path; use python/ or python/lib/python3.X/site-packages/"),
+        ));
+    }
+    for (version, count) in &site_versions {
+        let declared = runtimes.iter().any(|r| r.python_version() == *version);
+        if !declared {
+            findings.push(finding(
+                Severity::Error,
+                "layout",
+                Some(&format!("python/lib/python{version}/site-packages/")),
+                format!("{count} files are in the site-packages of python{version}, which the layer does not declare; only python{version} reads that folder"),
+            ));
+        }
+    }
+    if !site_versions.is_empty() {
+        for runtime in &runtimes {
+            if !site_versions.contains_key(&runtime.python_version()) {
+                findings.push(finding(
+                    Severity::Warning,
+                    "layout",
+                    None,
+                    format!("{runtime} sees nothing under python/lib/*/site-packages/ (only python/ itself): packages placed there are for other versions"),
+                ));
+            }
+        }
+    }
+    findings
+}
+
+/// A wheel's tags (from `*.dist-info/WHEEL`) against every target.
+fn wheel_tags(tree: &Tree, targets: &[Target], policy: Policy) -> Result<Vec<Finding>> {
+    let mut findings = Vec::new();
+    for entry in tree
+        .files
+        .iter()
+        .filter(|e| e.zip_path.ends_with(".dist-info/WHEEL"))
+    {
+        let text = std::fs::read_to_string(&entry.source)
+            .map_err(|err| Error::io("read", &entry.source, err))?;
+        let tags: Vec<WheelTag> = text
+            .lines()
+            .filter_map(|line| line.strip_prefix("Tag:"))
+            .filter_map(|tag| WheelTag::parse(tag.trim()))
+            .collect();
+        if tags.is_empty() {
+            continue;
+        }
+        let package = package_of(&entry.zip_path);
+        let dist_info = entry.zip_path.trim_end_matches("WHEEL");
+        let mut by_problem: BTreeMap<(&str, String), Vec<Target>> = BTreeMap::new();
+        for target in targets {
+            if let Some(problem) = wheel_problem(&tags, *target, &package) {
+                by_problem.entry(problem).or_default().push(*target);
+            }
+        }
+        for ((check, problem), failing) in by_problem {
+            findings.push(mismatch(policy, check, dist_info, &failing, problem));
+        }
+    }
+    Ok(findings)
+}
+
+/// `numpy` from `python/numpy-2.3.5.dist-info/WHEEL`.
+fn package_of(zip_path: &str) -> String {
+    let dir = zip_path.rsplit('/').nth(1).unwrap_or_default();
+    let stem = dir.trim_end_matches(".dist-info");
+    match stem.rsplit_once('-') {
+        Some((name, version)) => format!("{name} {version}"),
+        None => stem.to_string(),
+    }
+}
+
+/// One `python-abi-platform` tag of a wheel.
+#[derive(Debug)]
+struct WheelTag {
+    python: String,
+    abi: String,
+    platform: String,
+}
+
+impl WheelTag {
+    fn parse(tag: &str) -> Option<Self> {
+        let mut parts = tag.splitn(3, '-');
+        Some(WheelTag {
+            python: parts.next()?.to_string(),
+            abi: parts.next()?.to_string(),
+            platform: parts.next()?.to_string(),
+        })
+    }
+
+    /// The glibc a platform tag needs on an architecture; None when it is not
+    /// for Linux/glibc on that architecture. `any` needs nothing.
+    fn platform_glibc(&self, arch: Arch) -> Option<Glibc> {
+        let platform = self.platform.as_str();
+        if platform == "any" {
+            return Some(Glibc(0, 0));
+        }
+        let machine = arch.machine();
+        let level = platform.strip_suffix(machine)?.strip_suffix('_')?;
+        match level {
+            "manylinux1" => Some(Glibc(2, 5)),
+            "manylinux2010" => Some(Glibc(2, 12)),
+            "manylinux2014" => Some(Glibc(2, 17)),
+            _ => Glibc::parse(&level.strip_prefix("manylinux_")?.replace('_', ".")),
+        }
+    }
+
+    /// Can this Python runtime load it? `py3`/`cp3X` with abi `none`, `abi3` from
+    /// its minimum version on, or exactly `cp3X-cp3X`.
+    fn fits_python(&self, runtime: Runtime) -> bool {
+        let digits = runtime.abi_digits();
+        match self.abi.as_str() {
+            "none" => self.python.starts_with("py3") || self.python == format!("cp{digits}"),
+            "abi3" => self
+                .python
+                .strip_prefix("cp3")
+                .and_then(|minor| minor.parse::<u32>().ok())
+                .is_some_and(|minor| minor <= runtime.minor),
+            abi => abi == format!("cp{digits}"),
+        }
+    }
+}
+
+/// Why the wheel cannot run on the target (the check and the message), or None
+/// when one of its tags fits.
+fn wheel_problem(
+    tags: &[WheelTag],
+    target: Target,
+    package: &str,
+) -> Option<(&'static str, String)> {
+    let python_fits: Vec<&WheelTag> = tags
+        .iter()
+        .filter(|t| t.fits_python(target.runtime))
+        .collect();
+    if python_fits.is_empty() {
+        let tag_list: Vec<String> = tags
+            .iter()
+            .map(|t| format!("{}-{}", t.python, t.abi))
+            .collect();
+        return Some((
+            "wheel-tag",
+            format!(
+                "`{package}` was built for {} and cannot be loaded by {}",
+                tag_list.join(", "),
+                target.runtime
+            ),
+        ));
+    }
+    let glibc_needed = python_fits
+        .iter()
+        .filter_map(|t| t.platform_glibc(target.arch))
+        .min();
+    let Some(needed) = glibc_needed else {
+        let platforms: BTreeSet<&str> = tags.iter().map(|t| t.platform.as_str()).collect();
+        return Some((
+            "wheel-tag",
+            format!(
+                "`{package}` is a wheel for {} and has no build for Linux {} with glibc",
+                platforms.into_iter().collect::<Vec<_>>().join(", "),
+                target.arch.machine()
+            ),
+        ));
+    };
+    let available = target.runtime.glibc();
+    (needed > available).then(|| {
+        ("glibc", format!(
+            "`{package}` is a manylinux_{}_{} wheel: it needs glibc {needed}, but {} runs on {} with glibc {available}",
+            needed.0,
+            needed.1,
+            target.runtime,
+            target.runtime.os()
+        ))
+    })
+}
+
+/// What an ELF file says about itself.
+#[derive(Debug)]
+struct ElfFacts {
+    machine: Option<Arch>,
+    machine_name: String,
+    glibc: Option<Glibc>,
+}
+
+fn native_extensions(tree: &Tree, targets: &[Target], policy: Policy) -> Result<Vec<Finding>> {
+    let candidates: Vec<&Entry> = tree
+        .files
+        .iter()
+        .filter(|e| e.executable || e.zip_path.ends_with(".so") || e.zip_path.contains(".so."))
+        .collect();
+    let facts: Vec<Option<(&Entry, ElfFacts)>> = candidates
+        .par_iter()
+        .map(|entry| Ok(elf_facts(&entry.source)?.map(|facts| (*entry, facts))))
+        .collect::<Result<_>>()?;
+    let mut findings = Vec::new();
+    for (entry, facts) in facts.into_iter().flatten() {
+        findings.extend(check_elf(entry, &facts, targets, policy));
+    }
+    Ok(findings)
+}
+
+fn elf_facts(path: &Path) -> Result<Option<ElfFacts>> {
+    let mut magic = [0u8; 4];
+    let mut file = std::fs::File::open(path).map_err(|err| Error::io("read", path, err))?;
+    if file.read_exact(&mut magic).is_err() || magic != *b"\x7fELF" {
+        return Ok(None);
+    }
+    let bytes = std::fs::read(path).map_err(|err| Error::io("read", path, err))?;
+    let elf = goblin::elf::Elf::parse(&bytes).map_err(|err| {
+        Error::input(format!(
+            "{}: not a readable ELF file: {err}",
+            path.display()
+        ))
+        .with_fix("a truncated or corrupt shared library: reinstall the package")
+    })?;
+    let machine = match elf.header.e_machine {
+        goblin::elf::header::EM_X86_64 => Some(Arch::X86_64),
+        goblin::elf::header::EM_AARCH64 => Some(Arch::Arm64),
+        _ => None,
+    };
+    let machine_name = goblin::elf::header::machine_to_str(elf.header.e_machine).to_lowercase();
+    let mut glibc = None;
+    if let Some(verneed) = &elf.verneed {
+        for need in verneed.iter() {
+            for aux in need.iter() {
+                let version = elf
+                    .dynstrtab
+                    .get_at(aux.vna_name)
+                    .and_then(|name| name.strip_prefix("GLIBC_"))
+                    .and_then(Glibc::parse);
+                glibc = glibc.max(version);
+            }
+        }
+    }
+    Ok(Some(ElfFacts {
+        machine,
+        machine_name,
+        glibc,
+    }))
+}
+
+fn check_elf(entry: &Entry, facts: &ElfFacts, targets: &[Target], policy: Policy) -> Vec<Finding> {
+    let path = entry.zip_path.as_str();
+    let mut findings = Vec::new();
+    let wrong_arch: Vec<Target> = targets
+        .iter()
+        .copied()
+        .filter(|t| facts.machine != Some(t.arch))
+        .collect();
+    if !wrong_arch.is_empty() {
+        let archs: BTreeSet<&str> = wrong_arch.iter().map(|t| t.arch.lambda_name()).collect();
+        findings.push(mismatch(
+            policy,
+            "elf-machine",
+            path,
+            &wrong_arch,
+            format!(
+                "built for {}, but the layer declares {}",
+                facts.machine_name,
+                archs.into_iter().collect::<Vec<_>>().join(", ")
+            ),
+        ));
+    }
+    if let Some(tag) = extension_abi(path) {
+        let wrong_abi: Vec<Target> = targets
+            .iter()
+            .copied()
+            .filter(|t| !abi_fits(&tag, t.runtime))
+            .collect();
+        if !wrong_abi.is_empty() {
+            let runtimes: BTreeSet<String> =
+                wrong_abi.iter().map(|t| t.runtime.to_string()).collect();
+            findings.push(mismatch(
+                policy,
+                "abi",
+                path,
+                &wrong_abi,
+                format!(
+                    "an extension for {tag}, which {} cannot import",
+                    runtimes.into_iter().collect::<Vec<_>>().join(", ")
+                ),
+            ));
+        }
+    }
+    if let Some(needed) = facts.glibc {
+        let too_old: Vec<Target> = targets
+            .iter()
+            .copied()
+            .filter(|t| t.runtime.glibc() < needed)
+            .collect();
+        if !too_old.is_empty() {
+            let first = too_old[0].runtime;
+            findings.push(mismatch(
+                policy,
+                "glibc",
+                path,
+                &too_old,
+                format!(
+                    "its symbols need glibc {needed}, but {first} runs on {} with glibc {}",
+                    first.os(),
+                    first.glibc()
+                ),
+            ));
+        }
+    }
+    findings
+}
+
+/// The CPython ABI tag in an extension's file name: `cpython-311-x86_64-linux-gnu`
+/// in `_speedups.cpython-311-x86_64-linux-gnu.so`, or `abi3`.
+fn extension_abi(zip_path: &str) -> Option<String> {
+    let name = zip_path.rsplit('/').next()?;
+    let stem = name.strip_suffix(".so")?;
+    let tag = stem.rsplit('.').next()?;
+    (tag.starts_with("cpython-") || tag == "abi3" || tag.starts_with("pypy"))
+        .then(|| tag.to_string())
+}
+
+fn abi_fits(tag: &str, runtime: Runtime) -> bool {
+    if tag == "abi3" {
+        return true;
+    }
+    // cpython-311-x86_64-linux-gnu; a `t` (free-threaded) or `d` (debug) build does not fit.
+    tag.strip_prefix("cpython-")
+        .and_then(|rest| rest.split('-').next())
+        .is_some_and(|version| version == runtime.abi_digits())
+}
+
+fn unzipped_size(bytes: u64) -> Finding {
+    if bytes > MAX_UNZIPPED_BYTES {
+        return finding(
+            Severity::Error,
+            "size",
+            None,
+            format!(
+                "the layer is {bytes} bytes unzipped, {} over Lambda's limit of {MAX_UNZIPPED_BYTES} for a function and all its layers",
+                bytes - MAX_UNZIPPED_BYTES
+            ),
+        );
+    }
+    finding(
+        Severity::Info,
+        "size",
+        None,
+        format!(
+            "{bytes} bytes unzipped: {} ({}%) left under Lambda's {MAX_UNZIPPED_BYTES} for the function and all its layers",
+            MAX_UNZIPPED_BYTES - bytes,
+            (MAX_UNZIPPED_BYTES - bytes) * 100 / MAX_UNZIPPED_BYTES
+        ),
+    )
+}
+
+/// The zip's size against a direct upload.
+pub fn zipped_size(bytes: u64) -> Finding {
+    if bytes > MAX_DIRECT_UPLOAD_ZIP_BYTES {
+        return finding(
+            Severity::Warning,
+            "size",
+            None,
+            format!(
+                "the zip is {bytes} bytes, {} over the {MAX_DIRECT_UPLOAD_ZIP_BYTES}-byte limit of a direct upload: publish it through S3",
+                bytes - MAX_DIRECT_UPLOAD_ZIP_BYTES
+            ),
+        );
+    }
+    finding(
+        Severity::Info,
+        "size",
+        None,
+        format!(
+            "the zip is {bytes} bytes: {} left under the {MAX_DIRECT_UPLOAD_ZIP_BYTES}-byte limit of a direct upload",
+            MAX_DIRECT_UPLOAD_ZIP_BYTES - bytes
+        ),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn target(runtime: &str, arch: &str) -> Target {
+        Target {
+            runtime: Runtime::parse(runtime).unwrap(),
+            arch: Arch::parse(arch).unwrap(),
+        }
+    }
+
+    fn tags(lines: &[&str]) -> Vec<WheelTag> {
+        lines.iter().map(|l| WheelTag::parse(l).unwrap()).collect()
+    }
+
+    #[test]
+    fn wheel_tags_decide_glibc_python_and_arch() {
+        let bcrypt = tags(&["cp39-abi3-manylinux_2_28_x86_64"]);
+        let (check, problem) =
+            wheel_problem(&bcrypt, target("python3.11", "x86_64"), "bcrypt 5.0.0").unwrap();
+        assert_eq!(check, "glibc");
+        assert!(
+            problem.contains("glibc 2.28") && problem.contains("2.26"),
+            "{problem}"
+        );
+        assert_eq!(
+            wheel_problem(&bcrypt, target("python3.12", "x86_64"), "b"),
+            None
+        );
+        assert!(
+            wheel_problem(&bcrypt, target("python3.12", "arm64"), "b")
+                .unwrap()
+                .1
+                .contains("no build for Linux aarch64")
+        );
+
+        let markupsafe = tags(&[
+            "cp311-cp311-manylinux_2_17_x86_64",
+            "cp311-cp311-manylinux2014_x86_64",
+        ]);
+        assert_eq!(
+            wheel_problem(&markupsafe, target("python3.11", "x86_64"), "m"),
+            None
+        );
+        assert!(
+            wheel_problem(&markupsafe, target("python3.12", "x86_64"), "m")
+                .unwrap()
+                .1
+                .contains("cp311-cp311")
+        );
+
+        let six = tags(&["py2-none-any", "py3-none-any"]);
+        assert_eq!(
+            wheel_problem(&six, target("python3.13", "arm64"), "six"),
+            None
+        );
+    }
+
+    #[test]
+    fn extension_abi_tags_match_runtimes() {
+        let tag = extension_abi("python/m/_s.cpython-311-x86_64-linux-gnu.so").unwrap();
+        assert!(abi_fits(&tag, Runtime::parse("python3.11").unwrap()));
+        assert!(!abi_fits(&tag, Runtime::parse("python3.12").unwrap()));
+        let tag = extension_abi("python/m/_s.cpython-313t-x86_64-linux-gnu.so").unwrap();
+        assert!(!abi_fits(&tag, Runtime::parse("python3.13").unwrap()));
+        assert_eq!(
+            extension_abi("python/numpy.libs/libgfortran-1234.so.5.0.0"),
+            None
+        );
+        assert_eq!(
+            extension_abi("python/b/_bcrypt.abi3.so").as_deref(),
+            Some("abi3")
+        );
+    }
+}

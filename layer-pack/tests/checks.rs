@@ -1,0 +1,180 @@
+//! The checks before zipping, on real wheels from PyPI: wrong architecture,
+//! a CPython ABI that does not match, a manylinux_2_28 wheel for python3.11,
+//! and a broken layout. Errors stop the build with exit 2 and no zip;
+//! `--allow-incompatible` turns the native ones into warnings.
+
+mod common;
+
+use common::*;
+use serde_json::Value;
+
+fn findings<'a>(record: &'a Value, check: &str) -> Vec<&'a Value> {
+    record["artifact"]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["check"] == check)
+        .collect()
+}
+
+#[test]
+fn an_aarch64_wheel_in_an_x86_64_layer_is_refused() {
+    let fixture = Fixture::new();
+    fixture.layer_yaml(&["python3.11"], &["x86_64"]);
+    fixture.library();
+    fixture.vendor("aarch64-manylinux2014", "3.11", &["markupsafe==3.0.3"]);
+
+    let out = fixture.pack(&[]);
+    let stderr = assert_refused(
+        &fixture,
+        &out,
+        &[
+            "elf-machine",
+            "_speedups.cpython-311-aarch64-linux-gnu.so",
+            "built for aarch64",
+            "x86_64",
+            "no zip written",
+        ],
+    );
+    // The wheel's own tag says so too.
+    assert!(
+        stderr.contains("wheel-tag") && stderr.contains("markupsafe 3.0.3"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("--allow-incompatible"), "{stderr}");
+
+    // Downgraded: the zip is written and the record says what is wrong.
+    let record = single_record(&fixture.pack(&["--allow-incompatible"]));
+    let machine = findings(&record, "elf-machine");
+    assert_eq!(machine.len(), 1);
+    assert_eq!(machine[0]["severity"], "warning");
+    assert_eq!(
+        machine[0]["path"],
+        "python/markupsafe/_speedups.cpython-311-aarch64-linux-gnu.so"
+    );
+    assert_eq!(
+        machine[0]["targets"],
+        serde_json::json!(["python3.11/x86_64"])
+    );
+    assert_eq!(fixture.outputs(), ["makoto-common.zip"]);
+
+    // Declared for arm64, the same tree is fine.
+    let arm = Fixture::new();
+    copy_tree(&fixture.layer(), &arm.layer());
+    arm.layer_yaml(&["python3.11"], &["arm64"]);
+    let record = single_record(&arm.pack(&[]));
+    assert!(findings(&record, "elf-machine").is_empty());
+    assert!(
+        record["artifact"]["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|f| f["severity"] == "info")
+    );
+}
+
+#[test]
+fn native_dependencies_are_checked_against_every_declared_target() {
+    let fixture = Fixture::new();
+    // Installed for python3.11/x86_64 (the oldest runtime, the first arch); declared wider.
+    fixture.layer_yaml(&["python3.11", "python3.12"], &["x86_64", "arm64"]);
+    fixture.library();
+    fixture.write("requirements.txt", "markupsafe==3.0.3\n");
+    let out = fixture.pack(&[]);
+    assert_refused(
+        &fixture,
+        &out,
+        &["elf-machine", "abi", "python3.12", "arm64"],
+    );
+
+    let record = single_record(&fixture.pack(&["--allow-incompatible"]));
+    let machine = findings(&record, "elf-machine");
+    assert_eq!(
+        machine[0]["targets"],
+        serde_json::json!(["python3.11/arm64", "python3.12/arm64"])
+    );
+    let abi = findings(&record, "abi");
+    assert_eq!(abi.len(), 1);
+    assert_eq!(
+        abi[0]["targets"],
+        serde_json::json!([
+            "python3.11/x86_64".replace("3.11", "3.12"),
+            "python3.12/arm64"
+        ])
+    );
+    assert!(abi[0]["message"].as_str().unwrap().contains("cpython-311"));
+}
+
+#[test]
+fn a_manylinux_2_28_wheel_is_refused_for_python311_and_accepted_for_python312() {
+    let fixture = Fixture::new();
+    fixture.layer_yaml(&["python3.11"], &["x86_64"]);
+    fixture.library();
+    // bcrypt 5 publishes its x86_64 abi3 wheel for manylinux_2_28 (and 2_34) only.
+    fixture.vendor("x86_64-manylinux_2_28", "3.11", &["bcrypt==5.0.0"]);
+
+    let out = fixture.pack(&[]);
+    assert_refused(
+        &fixture,
+        &out,
+        &[
+            "glibc",
+            "bcrypt 5.0.0",
+            "manylinux_2_28",
+            "glibc 2.28",
+            "Amazon Linux 2 with glibc 2.26",
+        ],
+    );
+
+    // python3.12 runs on Amazon Linux 2023 (glibc 2.34): the same tree packs cleanly.
+    fixture.layer_yaml(&["python3.12"], &["x86_64"]);
+    let record = single_record(&fixture.pack(&[]));
+    assert!(findings(&record, "glibc").is_empty());
+    assert_eq!(fixture.outputs(), ["makoto-common.zip"]);
+}
+
+#[test]
+fn the_unzipped_and_direct_upload_limits_are_reported_with_their_margin() {
+    let fixture = Fixture::new();
+    fixture.layer_yaml(&["python3.11"], &["x86_64"]);
+    fixture.library();
+    let record = single_record(&fixture.pack(&[]));
+    let sizes = findings(&record, "size");
+    assert_eq!(sizes.len(), 2);
+    let unzipped = record["artifact"]["unzipped_bytes"].as_u64().unwrap();
+    let zipped = record["artifact"]["zip_bytes"].as_u64().unwrap();
+    assert!(
+        sizes[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("{} ", 262_144_000 - unzipped))
+    );
+    assert!(
+        sizes[1]["message"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("{} left", 52_428_800 - zipped))
+    );
+
+    // Incompressible content above 50 MiB of zip: a warning (publish through S3), not an error.
+    let big = fixture.layer().join("python/makoto_common/model.bin");
+    let mut state = 0x2545_f491_4f6c_dd1du64;
+    let noise: Vec<u8> = (0..53 * 1024 * 1024)
+        .map(|_| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state as u8
+        })
+        .collect();
+    std::fs::write(&big, noise).unwrap();
+    let record = single_record(&fixture.pack(&["--level", "1"]));
+    let warning = findings(&record, "size")
+        .into_iter()
+        .find(|f| f["severity"] == "warning")
+        .expect("a size warning");
+    assert!(
+        warning["message"].as_str().unwrap().contains("through S3"),
+        "{warning}"
+    );
+}
