@@ -8,7 +8,8 @@
 //! the `semver` crate works too: `^1.2`, `~1.2.3`, `>=1.2, <2`, `=1.4.0`, `1.*`.
 
 use layer_core::io::RecordWriter;
-use layer_core::{Error, Result};
+use layer_core::record::LAYER_RECORD;
+use layer_core::{Error, Record, Result};
 use semver::{Comparator, Op, Version, VersionReq};
 use serde_json::json;
 
@@ -42,14 +43,17 @@ pub fn run(args: &CheckArgs) -> Result<()> {
     let have = parse_have(&args.have)?;
     let need = parse_need(&args.need)?;
     let verdict = judge(&have, &need);
-    RecordWriter::stdout().write(&json!({
-        "schema": "layer-report/v1",
-        "type": "version-check",
-        "have": have.to_string(),
-        "need": need.to_string(),
-        "compatible": verdict.compatible,
-        "reason": verdict.reason,
-    }))?;
+    let mut record = Record::new(LAYER_RECORD);
+    record.set_section(
+        "check",
+        &json!({
+            "have": have.to_string(),
+            "need": need.to_string(),
+            "compatible": verdict.compatible,
+            "reason": verdict.reason,
+        }),
+    )?;
+    RecordWriter::stdout().write(&record)?;
     if verdict.compatible {
         tracing::info!("{}", verdict.reason);
         Ok(())

@@ -113,11 +113,13 @@ impl Git {
             .then(|| String::from_utf8_lossy(&out.stdout).trim().to_string()))
     }
 
-    /// The names of the tags in HEAD's history (reachable from HEAD).
-    pub fn merged_tags(&self) -> Result<Vec<String>> {
+    /// The names of all tags. (Cheap: no history walk. Which of them are in
+    /// HEAD's history is asked per tag with [`Git::is_ancestor_of_head`], highest
+    /// version first, because `for-each-ref --merged` walks the whole history
+    /// even when the release tag is a few commits back.)
+    pub fn tags(&self) -> Result<Vec<String>> {
         let out = self.run(&[
             "for-each-ref",
-            "--merged=HEAD",
             "--format=%(refname:strip=2)%00",
             "refs/tags/",
         ])?;
@@ -125,6 +127,21 @@ impl Git {
             .map(|name| name.trim_start_matches('\n').to_string())
             .filter(|name| !name.is_empty())
             .collect())
+    }
+
+    /// Is the commit a tag points at in HEAD's history? A tag whose commit is
+    /// missing (a shallow clone) or that points at no commit is not.
+    pub fn is_ancestor_of_head(&self, tag: &str) -> Result<bool> {
+        let rev = format!("refs/tags/{tag}^{{commit}}");
+        let out = self.output(&["merge-base", "--is-ancestor", &rev, "HEAD"])?;
+        match out.status.code() {
+            Some(0) => Ok(true),
+            Some(1) => Ok(false),
+            _ => {
+                tracing::debug!("tag {tag} skipped: {}", first_line(&out.stderr));
+                Ok(false)
+            }
+        }
     }
 
     /// Does a tag of this name exist (anywhere, not only in HEAD's history)?

@@ -64,7 +64,7 @@ pub enum Command {
     /// `--need 0.2.1` accepts 0.2.1 to 0.2.x, not 0.3.0; below 0.1.0 only that
     /// exact patch. A pre-release matches only a requirement that names a
     /// pre-release of the same MAJOR.MINOR.PATCH (`>=1.3.0-rc.1`). Prints a
-    /// small JSON result on stdout and the reason on stderr.
+    /// record with a `check` section on stdout, and the reason on stderr.
     Check(CheckArgs),
 }
 

@@ -13,9 +13,9 @@ fn check(have: &str, need: &str) -> std::process::Output {
 fn compatible_is_exit_0_with_a_valid_result() {
     let out = check("1.4.0", "1.2.0");
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    let result = &valid_lines(&out.stdout)[0];
-    assert_eq!(result["schema"], "layer-report/v1");
-    assert_eq!(result["type"], "version-check");
+    let record = &valid_lines(&out.stdout)[0];
+    assert_eq!(record["schema"], "layer-record/v1");
+    let result = &record["check"];
     assert_eq!(result["have"], "1.4.0");
     assert_eq!(result["need"], "^1.2.0");
     assert_eq!(result["compatible"], true);
@@ -41,7 +41,7 @@ fn incompatible_is_exit_1_with_the_reason_on_stderr() {
             err.contains("layer-bump: found:") && err.contains(reason),
             "{have} vs {need}: {err}"
         );
-        let result = &valid_lines(&out.stdout)[0];
+        let result = &valid_lines(&out.stdout)[0]["check"];
         assert_eq!(result["compatible"], false);
         assert!(result["reason"].as_str().unwrap().contains(reason));
     }

@@ -279,14 +279,19 @@ fn tags_outside_heads_history_do_not_count() {
     let repo = Repo::new();
     repo.commit("feat: a");
     repo.tag("v1.0.0");
+    repo.commit("feat: x");
     repo.git(&["checkout", "--quiet", "-b", "other"]);
     repo.commit("feat: b");
     repo.tag("v5.0.0");
     repo.git(&["checkout", "--quiet", "main"]);
     repo.commit("fix: c");
+    // The highest tag, v5.0.0, is on another branch: v1.0.0 is the release,
+    // and both commits since it count (not only those since v5.0.0's fork).
     let record = repo.next(&[]);
     assert_eq!(version(&record)["current"], "1.0.0");
-    assert_eq!(version(&record)["next"], "1.0.1");
+    assert_eq!(version(&record)["since"], "v1.0.0");
+    assert_eq!(version(&record)["counted"], 2);
+    assert_eq!(version(&record)["next"], "1.1.0");
 }
 
 #[test]

@@ -26,4 +26,5 @@ pub const SECTIONS_V1: &[(&str, &str)] = &[
         "attachments",
         include_str!("../schemas/sections/attachments.v1.json"),
     ),
+    ("check", include_str!("../schemas/sections/check.v1.json")),
 ];
