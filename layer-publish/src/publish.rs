@@ -8,9 +8,10 @@
 //! - timed out, connection lost, or a 5xx: the version may exist. Look for a
 //!   version newer than those listed before publishing that holds our
 //!   CodeSha256; use it if found, else send again;
-//! - after a success that followed such a failure, look once more: a first
-//!   attempt that landed late shows up as a second identical version, and the
-//!   newer duplicate (seconds old, known to nobody) is deleted.
+//! - after a success that followed such a failure, wait a moment (the attempt
+//!   timeout, at most 10 s) and look once more: a first attempt that landed
+//!   late shows up as a second identical version, and the newer duplicate
+//!   (seconds old, known to nobody) is deleted.
 
 use std::time::Duration;
 
@@ -145,6 +146,9 @@ pub async fn publish(
     };
     verify_code_sha256(client, job, &created).await?;
     if uncertain {
+        // An attempt we gave up on may still be on its way to Lambda: give it
+        // time to land before looking for duplicates.
+        tokio::time::sleep(timeout.min(Duration::from_secs(10))).await;
         return remove_duplicates(client, job, newest_before, created).await;
     }
     Ok(created)

@@ -20,7 +20,7 @@ async fn publishes_a_record_then_reuses_the_identical_version() {
     input["x-ci"] = json!({"run": 42});
     input["layer"]["x-owner"] = json!("platform");
 
-    let (out, _) = run_ok(&account, &[input.clone()], &[]);
+    let (out, _) = run_ok(&account, std::slice::from_ref(&input), &[]);
     assert_eq!(out.len(), 1);
     let published = &out[0]["published"];
     assert_eq!(published["reused"], false);
@@ -86,10 +86,14 @@ async fn other_runtimes_or_force_publish_a_new_version() {
     let dir = tempfile::tempdir().unwrap();
     let zip = write_zip(dir.path(), "l.zip", &[("python/l.py", b"x")]);
     let input = record("rt", "1.0.0", &zip);
-    run_ok(&account, &[input.clone()], &[]);
+    run_ok(&account, std::slice::from_ref(&input), &[]);
 
     // Same zip, other runtimes: not the same layer version.
-    let (out, _) = run_ok(&account, &[input.clone()], &["--runtime", "python3.13"]);
+    let (out, _) = run_ok(
+        &account,
+        std::slice::from_ref(&input),
+        &["--runtime", "python3.13"],
+    );
     assert_eq!(out[0]["published"]["reused"], false);
     assert_eq!(out[0]["published"]["version"], 2);
     assert_eq!(
@@ -98,7 +102,7 @@ async fn other_runtimes_or_force_publish_a_new_version() {
     );
 
     // Same everything, --force: published anyway.
-    let (out, _) = run_ok(&account, &[input.clone()], &["--force"]);
+    let (out, _) = run_ok(&account, std::slice::from_ref(&input), &["--force"]);
     assert_eq!(out[0]["published"]["reused"], false);
     assert_eq!(out[0]["published"]["version"], 3);
 
@@ -147,7 +151,7 @@ async fn a_description_chosen_by_the_user_is_kept_and_still_deduplicated() {
     let input = record("user", "2.0.0", &zip);
     let (out, _) = run_ok(
         &account,
-        &[input.clone()],
+        std::slice::from_ref(&input),
         &["--description", "hand written"],
     );
     assert_eq!(out[0]["published"]["description"], "hand written");
@@ -281,7 +285,7 @@ async fn grants_are_made_once() {
         "o-a1b2c3d4e5",
         "--public",
     ];
-    let (out, _) = run_ok(&account, &[input.clone()], &flags);
+    let (out, _) = run_ok(&account, std::slice::from_ref(&input), &flags);
     let permissions = out[0]["published"]["permissions"]
         .as_array()
         .unwrap()
@@ -372,7 +376,11 @@ async fn retention_never_deletes_the_new_version_nor_versions_in_use() {
     let input = record("kept", "0.2.0", &zip);
 
     // Dry run first: the plan, and nothing deleted.
-    let (out, _) = run_ok(&account, &[input.clone()], &["--keep", "1", "--dry-run"]);
+    let (out, _) = run_ok(
+        &account,
+        std::slice::from_ref(&input),
+        &["--keep", "1", "--dry-run"],
+    );
     let retention = &out[0]["published"]["retention"];
     assert_eq!(retention["dry_run"], true);
     assert_eq!(retention["deleted"], json!([4, 1]));
@@ -402,12 +410,12 @@ async fn the_records_retention_policy_applies_and_flags_override_it() {
     input["layer"]["retention_policy"] = json!({"versions_to_keep": 3});
 
     // Flags win: keep 4 of 4 deletes nothing.
-    let (out, _) = run_ok(&account, &[input.clone()], &["--keep", "4"]);
+    let (out, _) = run_ok(&account, std::slice::from_ref(&input), &["--keep", "4"]);
     assert_eq!(out[0]["published"]["retention"]["deleted"], json!([]));
     assert_eq!(versions(&account, REGION, "policy").await, vec![1, 2, 3, 4]);
 
     // The record's policy: keep 3.
-    let (out, _) = run_ok(&account, &[input.clone()], &[]);
+    let (out, _) = run_ok(&account, std::slice::from_ref(&input), &[]);
     assert_eq!(out[0]["published"]["retention"]["deleted"], json!([1]));
     assert_eq!(versions(&account, REGION, "policy").await, vec![2, 3, 4]);
 
@@ -452,7 +460,7 @@ async fn large_zips_go_through_s3_once() {
     let input = record("big", "1.0.0", &zip);
     let flags = ["--s3-bucket", "layer-artifacts", "--s3-threshold", "100"];
 
-    let (out, _) = run_ok(&account, &[input.clone()], &flags);
+    let (out, _) = run_ok(&account, std::slice::from_ref(&input), &flags);
     let published = &out[0]["published"];
     let key = format!("layer-publish/big/{}.zip", zip.sha256_hex);
     assert_eq!(

@@ -138,3 +138,15 @@ pub async fn s3(account: &Account) -> aws_sdk_s3::Client {
             .build(),
     )
 }
+
+/// Run the tool through a proxy (its endpoint overrides the account's).
+pub fn run_via(
+    account: &Account,
+    endpoint: &str,
+    input: &[Value],
+    args: &[&str],
+) -> (i32, Vec<Value>, String) {
+    let mut all = vec!["--endpoint-url", endpoint];
+    all.extend_from_slice(args);
+    run(account, input, &all)
+}

@@ -89,6 +89,9 @@ pub enum Fault {
     Delay(Duration),
     /// Close the connection without an answer (a dropped connection).
     Drop,
+    /// Forward, then close the connection without an answer: the request took
+    /// effect and its answer was lost (as when a client times out too early).
+    Lost,
     /// Forward, then merge these fields into the JSON answer's function
     /// configuration (the body itself, GetFunction's `Configuration`, or each of
     /// ListFunctions' `Functions`). Only 2xx answers are patched.
@@ -435,6 +438,10 @@ async fn handle(state: &State, request: Request<Incoming>) -> Answer {
             message,
         }) => Ok(aws_error_response(status, &code, &message)),
         Decision::Fault(Fault::Drop) => Err(DroppedOnPurpose),
+        Decision::Fault(Fault::Lost) => {
+            let _ = state.forward(&parts, body.clone(), None).await;
+            Err(DroppedOnPurpose)
+        }
         Decision::Fault(Fault::Respond {
             status,
             headers,
@@ -493,7 +500,7 @@ impl State {
         for rule in rules.iter_mut().filter(|rule| rule.matches(call)) {
             if rule.fires() {
                 entry.faulted += 1;
-                if matches!(rule.fault, Fault::Delay(_) | Fault::Patch(_)) {
+                if matches!(rule.fault, Fault::Delay(_) | Fault::Patch(_) | Fault::Lost) {
                     entry.forwarded += 1;
                 }
                 return Decision::Fault(rule.fault.clone());
