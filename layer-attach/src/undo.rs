@@ -272,12 +272,13 @@ pub async fn run(args: &Args, mut records: Vec<Record>) -> Result<()> {
         }
         let mut extra = Map::new();
         if let Some(alias) = &undo.alias {
-            let back = AliasMove {
-                name: alias.name.clone(),
-                before: Some(alias.after.clone()),
-                after: alias.before.clone().unwrap_or_default(),
-            };
-            extra.insert("alias".into(), back.to_json());
+            // The move back: from the deploy's version to the one before (none: deleted).
+            let back = serde_json::json!({
+                "name": alias.name,
+                "before": alias.after,
+                "after": alias.before,
+            });
+            extra.insert("alias".into(), back);
         }
         let entry = Attachment {
             region: undo.entry.region.clone(),
