@@ -3,6 +3,12 @@ use serde_json::{Map, Value};
 
 /// `published`: the layer version in one region. A record published to several
 /// regions becomes one record per region.
+///
+/// `layer-publish` also writes, in `extra` (see `published.v1.json`):
+/// `semantic_version`, `sha256` (hex, in full: the description carries only its
+/// first 12 digits), `license`, and `s3` (`bucket`, `key`, `uploaded`) when the
+/// zip went through S3. They are kept out of the typed fields so that adding
+/// them broke no producer that builds this struct.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Published {
     pub region: String,
