@@ -30,7 +30,8 @@ pub use plan::{Decision, FunctionState, MAX_LAYERS, Target, decide, new_layers};
 ///
 /// Reads the records of `layer-publish` and, by default, moves every function that
 /// already uses any version of a published layer to the new version (the
-/// roll-forward). Selectors choose functions explicitly instead. Each function's
+/// roll-forward). Selectors choose functions explicitly instead (selectors of
+/// different kinds must all match; a repeated one widens). Each function's
 /// other layers and their order are kept; several records (several layers) for
 /// one function make one update. Functions that would not work with the new list
 /// (more than 5 layers, another runtime or architecture) are skipped with the

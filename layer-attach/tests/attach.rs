@@ -402,6 +402,19 @@ async fn undo_restores_the_before_lists_and_reports_conflicts() {
         .await
         .unwrap();
 
+    // A dry run of the undo shows it and changes nothing.
+    let plan = attach(&account, None, &["--undo", "--dry-run"], &deploy_text);
+    assert_eq!(plan.code, 1, "{}", plan.stderr);
+    assert_eq!(entry(&plan.records[0], "a")["status"], "planned");
+    assert_eq!(entry(&plan.records[0], "b")["status"], "conflict");
+    assert_eq!(
+        account.function_layers(REGION, "a").await,
+        list![&extra[0], &common[1]]
+    );
+    // --undo takes its functions from the record, not from selectors.
+    let refused = attach(&account, None, &["--undo", "--prefix", "a"], &deploy_text);
+    assert_eq!(refused.code, 2, "{}", refused.stderr);
+
     let undo = attach(&account, None, &["--undo"], &deploy_text);
     assert_eq!(undo.code, 1, "a conflict is a finding: {}", undo.stderr);
     assert!(undo.stderr.contains("not restored"), "{}", undo.stderr);
