@@ -176,3 +176,44 @@ async fn a_publish_that_times_out_is_checked_then_sent_again() {
     let kept = out[0]["published"]["version"].as_i64().unwrap();
     assert_eq!(versions(&account, REGION, "slow").await, vec![kept]);
 }
+
+#[tokio::test]
+async fn a_failure_midway_still_writes_what_was_published() {
+    let account = Account::new().await;
+    let proxy = proxy();
+    // The second record's publish is refused (not retried: a 4xx is final).
+    proxy.add_rule(
+        Rule::new(
+            "PublishLayerVersion",
+            Fault::error(
+                400,
+                "InvalidParameterValueException",
+                "refused for the test",
+            ),
+        )
+        .after(1)
+        .times(1),
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let first = write_zip(dir.path(), "a.zip", &[("python/a.py", b"a")]);
+    let second = write_zip(dir.path(), "b.zip", &[("python/b.py", b"b")]);
+    let (code, out, stderr) = run_via(
+        &account,
+        proxy.endpoint(),
+        &[
+            record("first", "1.0.0", &first),
+            record("second", "1.0.0", &second),
+        ],
+        &[],
+    );
+    assert_eq!(code, 2, "{stderr}");
+    assert_eq!(out.len(), 1, "{stderr}");
+    assert_eq!(out[0]["layer"]["name"], "first");
+    assert_eq!(out[0]["published"]["version"], 1);
+    assert!(stderr.contains("second 1.0.0 in us-east-1"), "{stderr}");
+    assert!(
+        stderr.contains("InvalidParameterValueException"),
+        "{stderr}"
+    );
+    assert_eq!(proxy.stats("PublishLayerVersion").received, 2);
+}
