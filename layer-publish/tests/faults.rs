@@ -217,3 +217,92 @@ async fn a_failure_midway_still_writes_what_was_published() {
     );
     assert_eq!(proxy.stats("PublishLayerVersion").received, 2);
 }
+
+/// A ListLayerVersions answer (a recorded response) for versions 1..=dates.len()
+/// of a layer, with these creation dates: moto stamps every version "now".
+fn listing_with_dates(account: &Account, layer: &str, dates: &[&str]) -> Fault {
+    let versions: Vec<serde_json::Value> = dates
+        .iter()
+        .enumerate()
+        .rev()
+        .map(|(index, date)| {
+            serde_json::json!({
+                "LayerVersionArn": format!("arn:aws:lambda:{REGION}:{}:layer:{layer}:{}", account.id, index + 1),
+                "Version": index + 1,
+                "Description": "aged",
+                "CreatedDate": date,
+                "CompatibleRuntimes": ["python3.11", "python3.12"],
+                "CompatibleArchitectures": ["x86_64"],
+            })
+        })
+        .collect();
+    Fault::Respond {
+        status: 200,
+        headers: Vec::new(),
+        body: serde_json::json!({ "LayerVersions": versions })
+            .to_string()
+            .into_bytes(),
+    }
+}
+
+#[tokio::test]
+async fn versions_older_than_the_age_limit_are_deleted_unless_in_use() {
+    let account = Account::new().await;
+    let dir = tempfile::tempdir().unwrap();
+    let batch: Vec<serde_json::Value> = (0..4)
+        .map(|n| {
+            let zip = write_zip(
+                dir.path(),
+                &format!("aged-{n}.zip"),
+                &[("python/a.py", format!("{n}").as_bytes())],
+            );
+            record("aged", &format!("0.{n}.0"), &zip)
+        })
+        .collect();
+    let (published, _) = run_ok(&account, &batch, &[]);
+    let v1 = published[0]["published"]["version_arn"].as_str().unwrap();
+    account
+        .create_function(
+            REGION,
+            &layer_test_harness::FunctionSpec::new("old-user").layer(v1),
+        )
+        .await;
+
+    let proxy = proxy();
+    let today = "2099-01-01T00:00:00.000+0000"; // never older than the limit
+    proxy.add_rule(Rule::new(
+        "ListLayerVersions",
+        listing_with_dates(
+            &account,
+            "aged",
+            &[
+                "2020-01-01T00:00:00.000+0000",
+                "2020-02-01T10:00:00.000+0100",
+                today,
+                today,
+            ],
+        ),
+    ));
+    let out = account
+        .command(BIN)
+        .args(["--endpoint-url", proxy.endpoint()])
+        .args([
+            "--prune-only",
+            "--name",
+            "aged",
+            "--max-age-days",
+            "30",
+            "--keep",
+            "1",
+        ])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    let records = layer_test_harness::schema::parse_valid_lines(&out.stdout);
+    let retention = &records[0]["pruned"]["retention"];
+    // Version 3 is beyond --keep 1 but young; 2 is old and unused; 1 is old and in use.
+    assert_eq!(retention["deleted"], serde_json::json!([2]), "{stderr}");
+    assert_eq!(retention["kept_in_use"], serde_json::json!([1]), "{stderr}");
+    assert_eq!(versions(&account, REGION, "aged").await, vec![1, 3, 4]);
+}
