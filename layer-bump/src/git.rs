@@ -77,6 +77,7 @@ impl Git {
     }
 
     fn output<S: AsRef<std::ffi::OsStr>>(&self, args: &[S]) -> Result<Output> {
+        tracing::debug!("git {}", describe(args));
         self.command().args(args).output().map_err(|err| {
             let fix = if err.kind() == std::io::ErrorKind::NotFound {
                 "install git and make sure it is on PATH"
@@ -95,10 +96,7 @@ impl Git {
         } else {
             Err(Error::failed(format!(
                 "`git {}` failed: {}",
-                args.iter()
-                    .map(|a| a.as_ref().to_string_lossy())
-                    .collect::<Vec<_>>()
-                    .join(" "),
+                describe(args),
                 String::from_utf8_lossy(&out.stderr).trim()
             )))
         }
@@ -281,6 +279,13 @@ impl Git {
         ])?;
         Ok(())
     }
+}
+
+fn describe<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> String {
+    args.iter()
+        .map(|a| a.as_ref().to_string_lossy())
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 fn range(since: Option<&str>) -> String {
