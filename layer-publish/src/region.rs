@@ -1,6 +1,6 @@
 //! One region's work, and running every region at once.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -125,9 +125,13 @@ async fn publish_region(
     settings: &Settings,
 ) -> Vec<Result<Published>> {
     let inventory = Inventory::default();
+    // Versions this run published or reused, per layer: retention never deletes
+    // them (two records of one layer, e.g. one per architecture, keep both).
+    let mut produced: BTreeMap<String, BTreeSet<i64>> = BTreeMap::new();
     let mut results = Vec::new();
     for job in jobs {
-        results.push(publish_job(region, job, settings, &inventory).await);
+        let protected = produced.entry(job.name.clone()).or_default();
+        results.push(publish_job(region, job, settings, &inventory, protected).await);
     }
     results
 }
@@ -137,6 +141,7 @@ async fn publish_job(
     job: &Job,
     settings: &Settings,
     inventory: &Inventory,
+    protected: &mut BTreeSet<i64>,
 ) -> Result<Published> {
     let lambda = &region.lambda;
     let listing = list_versions(lambda, &job.name).await?;
@@ -176,6 +181,8 @@ async fn publish_job(
             (found, false, s3)
         }
     };
+    // Protected from here on, even if a later step of this job fails.
+    protected.insert(found.version);
     let permissions = if grants::any(&settings.grants) {
         grants::apply(lambda, &job.name, found.version, &settings.grants).await?
     } else {
@@ -184,7 +191,6 @@ async fn publish_job(
     let retention = match &job.retention {
         Some(policy) => {
             let listing = with_version(listing, &found);
-            let protected: BTreeSet<i64> = [found.version].into();
             Some(
                 apply(
                     lambda,
@@ -192,7 +198,7 @@ async fn publish_job(
                     &job.name,
                     &listing,
                     policy,
-                    &protected,
+                    protected,
                     settings.dry_run,
                 )
                 .await?,

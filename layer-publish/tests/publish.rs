@@ -506,3 +506,26 @@ async fn a_missing_bucket_stops_before_anything_is_published() {
     assert!(stderr.contains("no-such-bucket"), "{stderr}");
     assert_eq!(layer_count(&account).await, 0);
 }
+
+#[tokio::test]
+async fn retention_keeps_every_version_this_run_produced() {
+    let account = Account::new().await;
+    let dir = tempfile::tempdir().unwrap();
+    history(&account, dir.path(), "arches", 2).await;
+    // One layer built twice in one run, e.g. once per architecture.
+    let x86 = write_zip(dir.path(), "x86.zip", &[("python/a.py", b"x86")]);
+    let arm = write_zip(dir.path(), "arm.zip", &[("python/a.py", b"arm")]);
+    let mut arm_record = record("arches", "1.0.0", &arm);
+    arm_record["layer"]["compatible_architectures"] = json!(["arm64"]);
+    let (out, _) = run_ok(
+        &account,
+        &[record("arches", "1.0.0", &x86), arm_record],
+        &["--keep", "1"],
+    );
+    assert_eq!(out[0]["published"]["version"], 3);
+    assert_eq!(out[1]["published"]["version"], 4);
+    assert_eq!(out[0]["published"]["retention"]["deleted"], json!([2, 1]));
+    // The second record's retention must not delete the first record's version 3.
+    assert_eq!(out[1]["published"]["retention"]["deleted"], json!([]));
+    assert_eq!(versions(&account, REGION, "arches").await, vec![3, 4]);
+}
