@@ -270,3 +270,52 @@ fn walk_error(root: &Path, err: walkdir::Error) -> Error {
         None => Error::input(format!("cannot walk {}", path.display())),
     }
 }
+
+/// `--strip`: replace every shared library with a copy passed through
+/// `strip --strip-unneeded`. The copies live in the returned folder, which must
+/// outlive the zip. Risky by nature (some libraries ship symbols they look up
+/// at run time), hence off by default.
+pub fn strip_shared_libraries(tree: &mut Tree) -> Result<tempfile::TempDir> {
+    let dir = tempfile::Builder::new()
+        .prefix("layer-pack-strip-")
+        .tempdir()
+        .map_err(|err| Error::failed(format!("cannot create a temporary folder: {err}")))?;
+    for (index, entry) in tree.files.iter_mut().enumerate() {
+        let name = entry.zip_path.rsplit('/').next().unwrap_or_default();
+        if !(name.ends_with(".so") || name.contains(".so.")) || !is_elf(&entry.source)? {
+            continue;
+        }
+        let copy = dir.path().join(format!("{index}-{name}"));
+        std::fs::copy(&entry.source, &copy).map_err(|err| Error::io("copy", &entry.source, err))?;
+        let output = std::process::Command::new("strip")
+            .arg("--strip-unneeded")
+            .arg(&copy)
+            .output()
+            .map_err(|err| {
+                Error::failed(format!("cannot run strip: {err}"))
+                    .with_fix("install binutils, or drop --strip")
+            })?;
+        if !output.status.success() {
+            return Err(Error::failed(format!(
+                "strip failed on {}: {}",
+                entry.zip_path,
+                String::from_utf8_lossy(&output.stderr).trim()
+            ))
+            .with_fix("a foreign architecture needs its binutils (e.g. binutils-aarch64-linux-gnu); or drop --strip"));
+        }
+        let size = std::fs::metadata(&copy)
+            .map_err(|err| Error::io("read", &copy, err))?
+            .len();
+        tree.pruned_bytes += entry.size.saturating_sub(size);
+        entry.source = copy;
+        entry.size = size;
+    }
+    Ok(dir)
+}
+
+fn is_elf(path: &Path) -> Result<bool> {
+    use std::io::Read;
+    let mut magic = [0u8; 4];
+    let mut file = std::fs::File::open(path).map_err(|err| Error::io("read", path, err))?;
+    Ok(file.read_exact(&mut magic).is_ok() && magic == *b"\x7fELF")
+}

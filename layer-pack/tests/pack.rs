@@ -444,3 +444,81 @@ fn more_than_65535_entries_use_zip64_records_every_reader_accepts() {
     assert_eq!(last, "69-949\n");
     assert_other_readers_accept(zip);
 }
+
+#[test]
+fn strip_shrinks_shared_libraries_that_still_import() {
+    let fixture = native_layer();
+    let plain = single_record(&fixture.pack(&[]));
+    let stripped = single_record(&fixture.pack(&["--strip", "-o", "stripped.zip"]));
+    let so = |record: &Value| {
+        zip_entries(Path::new(record["artifact"]["path"].as_str().unwrap()))
+            .into_iter()
+            .find(|(n, _, _)| n.ends_with(".so"))
+            .unwrap()
+            .2
+    };
+    let (before, after) = (so(&plain), so(&stripped));
+    assert!(
+        after.len() < before.len(),
+        "{} -> {}",
+        before.len(),
+        after.len()
+    );
+    assert!(art(&stripped)["pruned_bytes"].as_u64() > art(&plain)["pruned_bytes"].as_u64());
+    let opt = tempfile::tempdir().unwrap();
+    let out = Command::new("python3")
+        .args(["-c", "import sys, zipfile\nzipfile.ZipFile(sys.argv[1]).extractall(sys.argv[2])\nsys.path.insert(0, sys.argv[2] + '/python')\nfrom markupsafe import _speedups\nimport markupsafe\nprint(markupsafe.escape('<'))"])
+        .arg(art(&stripped)["path"].as_str().unwrap())
+        .arg(opt.path())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "&lt;");
+}
+
+#[test]
+fn a_layer_can_be_described_by_flags_alone() {
+    let fixture = Fixture::new();
+    let src = fixture.root.path().join("src");
+    std::fs::create_dir_all(src.join("tools")).unwrap();
+    std::fs::write(src.join("tools/__init__.py"), "X = 1\n").unwrap();
+    let record = single_record(
+        &fixture
+            .command()
+            .args([
+                "--name",
+                "tools",
+                "--runtime",
+                "python3.12,python3.13",
+                "--arch",
+                "arm64",
+            ])
+            .args(["--description", "from flags", "--license", "Apache-2.0"])
+            .arg("--source")
+            .arg(&src)
+            .output()
+            .unwrap(),
+    );
+    assert_eq!(record["layer"]["name"], "tools");
+    assert_eq!(
+        record["layer"]["compatible_runtimes"],
+        json!(["python3.12", "python3.13"])
+    );
+    assert_eq!(
+        record["layer"]["compatible_architectures"],
+        json!(["arm64"])
+    );
+    assert_eq!(record["layer"]["description"], "from flags");
+    let names: Vec<String> = zip_entries(Path::new(record["artifact"]["path"].as_str().unwrap()))
+        .into_iter()
+        .map(|(n, _, _)| n)
+        .collect();
+    assert_eq!(
+        names,
+        ["python/", "python/tools/", "python/tools/__init__.py"]
+    );
+}
