@@ -27,4 +27,5 @@ pub const SECTIONS_V1: &[(&str, &str)] = &[
         include_str!("../schemas/sections/attachments.v1.json"),
     ),
     ("check", include_str!("../schemas/sections/check.v1.json")),
+    ("pruned", include_str!("../schemas/sections/pruned.v1.json")),
 ];

@@ -157,6 +157,9 @@ fn job_for(args: &Args, record: Record) -> Result<Job> {
     validate_runtimes(&runtimes)?;
     validate_architectures(&architectures)?;
     check_limits(&artifact)?;
+    if !args.layer.ignore_findings {
+        refuse_error_findings(&record, &artifact.path)?;
+    }
     let zip_path = PathBuf::from(&artifact.path);
     check_zip(&zip_path, &artifact)?;
     let via_s3 = artifact.zip_bytes >= args.upload.s3_threshold.unwrap_or(DIRECT_UPLOAD_LIMIT);
@@ -219,6 +222,42 @@ fn pick(flag: &[String], record: &[String]) -> Vec<String> {
     values.sort();
     values.dedup();
     values
+}
+
+/// layer-pack reports what its checks found; a finding of severity `error`
+/// means the layer would fail at runtime, so it is not published by default.
+/// (Read from the JSON, so that the check does not depend on the struct's shape.)
+fn refuse_error_findings(record: &Record, path: &str) -> Result<()> {
+    let findings = record
+        .get(names::ARTIFACT)
+        .and_then(|artifact| artifact.get("findings"))
+        .and_then(|findings| findings.as_array())
+        .cloned()
+        .unwrap_or_default();
+    let errors: Vec<String> = findings
+        .iter()
+        .filter(|finding| finding.get("severity").and_then(|s| s.as_str()) == Some("error"))
+        .map(|finding| {
+            let check = finding
+                .get("check")
+                .and_then(|c| c.as_str())
+                .unwrap_or("check");
+            let message = finding
+                .get("message")
+                .and_then(|m| m.as_str())
+                .unwrap_or("");
+            format!("{check}: {message}")
+        })
+        .collect();
+    if errors.is_empty() {
+        return Ok(());
+    }
+    Err(Error::input(format!(
+        "layer-pack found {} error(s) in {path}: {}",
+        errors.len(),
+        errors.join("; ")
+    ))
+    .with_fix("fix the layer and pack it again, or pass --ignore-findings to publish it anyway"))
 }
 
 fn check_limits(artifact: &Artifact) -> Result<()> {

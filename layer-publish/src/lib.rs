@@ -114,6 +114,11 @@ pub struct LayerFlags {
     #[arg(long)]
     pub force: bool,
 
+    /// Publish even when layer-pack's checks found errors in the zip (findings
+    /// of severity "error", e.g. a native library the runtime cannot load).
+    #[arg(long)]
+    pub ignore_findings: bool,
+
     /// Seconds one PublishLayerVersion attempt may take before it is treated as
     /// timed out (then the tool looks for the version it may have created before
     /// trying again).

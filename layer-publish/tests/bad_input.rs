@@ -201,3 +201,26 @@ async fn a_missing_region_or_missing_credentials_is_refused_before_any_call() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("no AWS credentials"));
     assert!(out.stdout.is_empty());
 }
+
+#[tokio::test]
+async fn records_with_error_findings_are_not_published_by_default() {
+    let account = Account::new().await;
+    let dir = tempfile::tempdir().unwrap();
+    let zip = write_zip(dir.path(), "f.zip", &[("python/f.py", b"f")]);
+    let mut input = record("findings", "1.0.0", &zip);
+    input["artifact"]["findings"] = json!([
+        {"severity": "warning", "check": "size", "message": "large"},
+        {"severity": "error", "check": "glibc", "path": "python/x.so", "message": "needs GLIBC_2.28, python3.11 has 2.26"},
+    ]);
+    let stderr = refused(
+        &account,
+        &lines(std::slice::from_ref(&input)),
+        &[],
+        "glibc: needs GLIBC_2.28",
+    );
+    assert!(stderr.contains("--ignore-findings"), "{stderr}");
+    assert_eq!(layer_count(&account).await, 0);
+
+    let (out, _) = run_ok(&account, &[input], &["--ignore-findings"]);
+    assert_eq!(out[0]["published"]["version"], 1);
+}
