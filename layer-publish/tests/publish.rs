@@ -529,3 +529,50 @@ async fn retention_keeps_every_version_this_run_produced() {
     assert_eq!(out[1]["published"]["retention"]["deleted"], json!([]));
     assert_eq!(versions(&account, REGION, "arches").await, vec![3, 4]);
 }
+
+#[tokio::test]
+async fn each_region_uses_its_own_bucket() {
+    let account = Account::new().await;
+    let s3 = s3(&account).await;
+    s3.create_bucket()
+        .bucket(format!("art-{REGION}"))
+        .send()
+        .await
+        .unwrap();
+    s3.create_bucket()
+        .bucket("art-eu-west-1")
+        .create_bucket_configuration(
+            aws_sdk_s3::types::CreateBucketConfiguration::builder()
+                .location_constraint(aws_sdk_s3::types::BucketLocationConstraint::EuWest1)
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let zip = write_zip(dir.path(), "r.zip", &[("python/r.py", &[b'r'; 2048])]);
+    let (out, _) = run_ok(
+        &account,
+        &[record("regional", "1.0.0", &zip)],
+        &[
+            "--s3-bucket",
+            "art-{region}",
+            "--s3-threshold",
+            "100",
+            "--region",
+            REGION,
+            "--region",
+            "eu-west-1",
+        ],
+    );
+    let buckets: Vec<&str> = out
+        .iter()
+        .map(|r| r["published"]["s3"]["bucket"].as_str().unwrap())
+        .collect();
+    assert_eq!(buckets, [format!("art-{REGION}").as_str(), "art-eu-west-1"]);
+    assert!(
+        out.iter()
+            .all(|r| r["published"]["code_sha256"] == zip.code_sha256.as_str())
+    );
+    assert_eq!(versions(&account, "eu-west-1", "regional").await, vec![1]);
+}
