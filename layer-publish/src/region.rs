@@ -4,7 +4,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 use std::time::Duration;
 
-use layer_aws::aws_error;
+use layer_aws::{aws_error, is_error_code};
 use layer_core::sections::Published;
 use layer_core::{Error, Result};
 use serde_json::{Map, Value, json};
@@ -60,13 +60,36 @@ pub async fn preflight(args: &Args, jobs: &[Job], clients: &Clients) -> Result<(
             .bucket(&bucket)
             .send()
             .await
-            .map_err(|err| {
-                let error = aws_error(&format!("checking the bucket {bucket} (HeadBucket)"), err);
-                Error::input(format!("{error} (no such bucket, or no access to it, in {})", region.region))
-                    .with_fix("create the bucket in the layer's region, or pass another --s3-bucket (`{region}` in the name is replaced by the region)")
-            })?;
+            .map_err(|err| bucket_error(&bucket, &region.region, err))?;
     }
     Ok(())
+}
+
+/// HeadBucket answers without a body, so say what its status means.
+fn bucket_error<E, R>(bucket: &str, region: &str, err: aws_sdk_s3::error::SdkError<E, R>) -> Error
+where
+    E: aws_smithy_types::error::metadata::ProvideErrorMetadata
+        + std::error::Error
+        + Send
+        + Sync
+        + 'static,
+    R: std::fmt::Debug,
+{
+    let fix = "create the bucket in the layer's region, or pass another --s3-bucket (`{region}` in the name is replaced by the region)";
+    if is_error_code(&err, "NotFound") || is_error_code(&err, "NoSuchBucket") {
+        return Error::input(format!(
+            "the S3 bucket {bucket} does not exist (checked for {region})"
+        ))
+        .with_fix(fix);
+    }
+    if is_error_code(&err, "Forbidden") || is_error_code(&err, "AccessDenied") {
+        return Error::input(format!("no access to the S3 bucket {bucket} (checked for {region})"))
+            .with_fix("use a bucket these credentials may write to, or grant s3:PutObject and s3:GetObject on it");
+    }
+    aws_error(
+        &format!("checking the S3 bucket {bucket} (HeadBucket)"),
+        err,
+    )
 }
 
 /// Publish every job in every region; regions run concurrently, jobs in a
