@@ -17,22 +17,30 @@ pub enum InstallerKind {
     Pip,
 }
 
-/// A found installer: how to run it, and its version (part of the cache key).
+/// A found installer: how to run it.
 #[derive(Debug, Clone)]
 pub struct Installer {
     pub kind: InstallerKind,
     program: Vec<String>,
-    pub version: String,
 }
 
 impl Installer {
-    /// The installer to use: the one asked for, else uv when it runs, else pip.
+    /// The installer to use: the one asked for, else uv when it is on PATH (or
+    /// runs as `python3 -m uv`), else pip. Nothing is run when uv is on PATH, so
+    /// that a cache hit costs no process start.
     pub fn find(choice: Option<InstallerKind>) -> Result<Self> {
         let uv = || {
-            probe(&["uv"], InstallerKind::Uv)
-                .or_else(|| probe(&["python3", "-m", "uv"], InstallerKind::Uv))
+            on_path("uv")
+                .then(|| Installer::new(InstallerKind::Uv, &["uv"]))
+                .or_else(|| {
+                    runs(&["python3", "-m", "uv"])
+                        .then(|| Installer::new(InstallerKind::Uv, &["python3", "-m", "uv"]))
+                })
         };
-        let pip = || probe(&["python3", "-m", "pip"], InstallerKind::Pip);
+        let pip = || {
+            on_path("python3")
+                .then(|| Installer::new(InstallerKind::Pip, &["python3", "-m", "pip"]))
+        };
         let found = match choice {
             Some(InstallerKind::Uv) => uv(),
             Some(InstallerKind::Pip) => pip(),
@@ -44,9 +52,20 @@ impl Installer {
                 Some(InstallerKind::Pip) => "pip (python3 -m pip)",
                 None => "uv or pip",
             };
-            Error::failed(format!("{wanted} is needed to install requirements.txt, and was not found"))
-                .with_fix("install uv (`python3 -m pip install uv`) or make python3 with pip available on PATH")
+            Error::failed(format!(
+                "{wanted} is needed to install requirements.txt, and was not found"
+            ))
+            .with_fix(
+                "install uv (`python3 -m pip install uv`) or make python3 with pip available on PATH",
+            )
         })
+    }
+
+    fn new(kind: InstallerKind, program: &[&str]) -> Self {
+        Installer {
+            kind,
+            program: program.iter().map(|s| s.to_string()).collect(),
+        }
     }
 
     pub fn name(&self) -> &'static str {
@@ -55,25 +74,47 @@ impl Installer {
             InstallerKind::Pip => "pip",
         }
     }
+
+    /// The installer's version, e.g. `0.13.9`, as it reports it.
+    fn version(&self) -> Result<String> {
+        let output = Command::new(&self.program[0])
+            .args(&self.program[1..])
+            .arg("--version")
+            .output()
+            .map_err(|err| {
+                Error::failed(format!("cannot run {}: {err}", self.program.join(" ")))
+            })?;
+        let text = String::from_utf8_lossy(&output.stdout);
+        // "uv 0.13.9 (...)" / "pip 23.2.1 from ... (python 3.11)"
+        match text.split_whitespace().nth(1) {
+            Some(version) if output.status.success() => Ok(version.to_string()),
+            _ => Err(Error::failed(format!(
+                "`{} --version` failed: {}",
+                self.program.join(" "),
+                String::from_utf8_lossy(&output.stderr).trim()
+            ))
+            .with_fix("check the installer's installation, or choose the other with --installer")),
+        }
+    }
 }
 
-fn probe(program: &[&str], kind: InstallerKind) -> Option<Installer> {
-    let output = Command::new(program[0])
+/// Is an executable of this name on PATH?
+fn on_path(name: &str) -> bool {
+    use std::os::unix::fs::PermissionsExt;
+    std::env::var_os("PATH").is_some_and(|paths| {
+        std::env::split_paths(&paths).any(|dir| {
+            std::fs::metadata(dir.join(name))
+                .is_ok_and(|meta| meta.is_file() && meta.permissions().mode() & 0o111 != 0)
+        })
+    })
+}
+
+fn runs(program: &[&str]) -> bool {
+    Command::new(program[0])
         .args(&program[1..])
         .arg("--version")
         .output()
-        .ok()?;
-    if !output.status.success() {
-        return None;
-    }
-    let text = String::from_utf8_lossy(&output.stdout);
-    // "uv 0.13.9 (...)" / "pip 23.2.1 from ... (python 3.11)"
-    let version = text.split_whitespace().nth(1)?.to_string();
-    Some(Installer {
-        kind,
-        program: program.iter().map(|s| s.to_string()).collect(),
-        version,
-    })
+        .is_ok_and(|output| output.status.success())
 }
 
 /// What to install, and for what.
@@ -161,7 +202,9 @@ impl Request<'_> {
         args
     }
 
-    /// The cache key: a hash of everything that decides what gets installed.
+    /// The cache key: a hash of everything that decides what gets installed
+    /// (the installer by name: its version is recorded, not hashed, so that
+    /// a cache hit needs no process start).
     pub fn cache_key(&self, installer: &Installer) -> Result<String> {
         let mut hash = Sha256::new();
         hash.update(b"layer-pack deps v1\n");
@@ -175,12 +218,11 @@ impl Request<'_> {
         }
         hash.update(
             format!(
-                "{}\n{}\n{}\n{} {}\n",
+                "{}\n{}\n{}\n{}\n",
                 self.target.runtime,
                 self.target.arch.machine(),
                 self.platform_glibc(),
                 installer.name(),
-                installer.version
             )
             .as_bytes(),
         );
@@ -194,6 +236,8 @@ pub struct Installed {
     pub dir: PathBuf,
     pub cache_hit: bool,
     pub key: String,
+    /// The version of the installer that made it.
+    pub installer_version: String,
     /// Keeps a `--no-cache` install alive until the zip is written.
     _temp: Option<tempfile::TempDir>,
 }
@@ -226,17 +270,23 @@ pub fn install(
             dir: temp.path().to_path_buf(),
             cache_hit: false,
             key,
+            installer_version: installer.version()?,
             _temp: Some(temp),
         });
     };
     let deps = cache.join("deps");
     let entry = deps.join(&key);
+    let version_file = deps.join(format!("{key}.installer-version"));
     if entry.is_dir() && !refresh {
         tracing::info!("dependencies: reusing {}", entry.display());
+        let installer_version = std::fs::read_to_string(&version_file)
+            .map(|text| text.trim().to_string())
+            .unwrap_or_else(|_| "unknown".to_string());
         return Ok(Installed {
             dir: entry,
             cache_hit: true,
             key,
+            installer_version,
             _temp: None,
         });
     }
@@ -250,7 +300,10 @@ pub fn install(
         .prefix(".installing-")
         .tempdir_in(&deps)
         .map_err(|err| Error::io("create a folder in", &deps, err))?;
+    let installer_version = installer.version()?;
     run_installer(installer, request, staging.path())?;
+    std::fs::write(&version_file, &installer_version)
+        .map_err(|err| Error::io("write", &version_file, err))?;
     if entry.exists() {
         std::fs::remove_dir_all(&entry).map_err(|err| Error::io("replace", &entry, err))?;
     }
@@ -266,6 +319,7 @@ pub fn install(
         dir: entry,
         cache_hit: false,
         key,
+        installer_version,
         _temp: None,
     })
 }
@@ -277,7 +331,7 @@ fn run_installer(installer: &Installer, request: &Request<'_>, dest: &Path) -> R
         request.requirements.display(),
         request.target,
         installer.name(),
-        installer.version
+        installer.program.join(" ")
     );
     tracing::debug!("running {} {}", installer.program.join(" "), args.join(" "));
     let output = Command::new(&installer.program[0])

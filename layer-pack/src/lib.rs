@@ -457,7 +457,7 @@ fn install_dependencies(
     let machine = request.target.arch.machine();
     let dependencies = Dependencies {
         installer: installer.name().to_string(),
-        installer_version: installer.version.clone(),
+        installer_version: installed.installer_version.clone(),
         target: request.target.to_string(),
         platform: if glibc == target::Glibc(2, 17) {
             format!("manylinux2014_{machine}")
