@@ -33,7 +33,10 @@ fn main() -> ExitCode {
     let Task::Docs { out } = Task::parse();
     match write_docs(&out) {
         Ok(()) => {
-            eprintln!("xtask: wrote man pages and completions under {}", out.display());
+            eprintln!(
+                "xtask: wrote man pages and completions under {}",
+                out.display()
+            );
             ExitCode::SUCCESS
         }
         Err(err) => {
