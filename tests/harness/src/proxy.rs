@@ -8,6 +8,12 @@
 //! forwards what it lets through to moto. It runs on its own thread with its own
 //! runtime, so a test may block (running a tool binary) while it serves.
 //!
+//! Lambda speaks REST-JSON; the proxy also names the operations of the
+//! query-protocol services (CloudWatch, STS, IAM: `Action=` in the form body,
+//! e.g. `GetMetricData`) and answers their faults in XML, as those services do
+//! (S3's faults too, in S3's own XML), so the SDK parses the error code and
+//! retries a throttle or a 5xx there as it would against AWS.
+//!
 //! ```no_run
 //! # use layer_test_harness::proxy::{Fault, Proxy, RateLimits, Rule};
 //! let proxy = Proxy::start("http://127.0.0.1:5000", RateLimits::lambda());
@@ -424,10 +430,12 @@ async fn handle(state: &State, request: Request<Incoming>) -> Answer {
         .await
         .map(|collected| collected.to_bytes())
         .unwrap_or_default();
-    let call = Call::of(&parts);
+    let call = Call::of(&parts, &body);
     let fault = state.decide(&call);
+    let protocol = call.protocol;
     let answer = match fault {
         Decision::Throttle => Ok(aws_error_response(
+            protocol,
             429,
             "TooManyRequestsException",
             "Rate exceeded",
@@ -436,7 +444,7 @@ async fn handle(state: &State, request: Request<Incoming>) -> Answer {
             status,
             code,
             message,
-        }) => Ok(aws_error_response(status, &code, &message)),
+        }) => Ok(aws_error_response(protocol, status, &code, &message)),
         Decision::Fault(Fault::Drop) => Err(DroppedOnPurpose),
         Decision::Fault(Fault::Lost) => {
             let _ = state.forward(&parts, body.clone(), None).await;
@@ -545,6 +553,7 @@ impl State {
             Ok(response) => response,
             Err(err) => {
                 return Ok(aws_error_response(
+                    Protocol::RestJson,
                     502,
                     "ServiceException",
                     &format!("proxy: upstream failed: {err}"),
@@ -588,9 +597,53 @@ fn patch_configuration(json: &mut Value, patch: &Value) {
     }
 }
 
+/// An AWS error in the protocol of the service that was called.
+fn aws_error_response(
+    protocol: Protocol,
+    status: u16,
+    code: &str,
+    message: &str,
+) -> Response<Full<Bytes>> {
+    match protocol {
+        Protocol::RestJson => rest_json_error(status, code, message),
+        Protocol::Query | Protocol::S3 => xml_error(protocol, status, code, message),
+    }
+}
+
+/// A query-protocol error (`<ErrorResponse><Error>…`), or S3's (`<Error>…`):
+/// the SDK reads the code and message from the XML body.
+fn xml_error(protocol: Protocol, status: u16, code: &str, message: &str) -> Response<Full<Bytes>> {
+    let kind = if status >= 500 { "Receiver" } else { "Sender" };
+    let id = request_id();
+    let error = format!(
+        "<Type>{kind}</Type><Code>{code}</Code><Message>{}</Message>",
+        xml_escape(message)
+    );
+    let body = match protocol {
+        Protocol::S3 => format!(
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error>{error}<RequestId>{id}</RequestId></Error>"
+        ),
+        _ => format!(
+            "<ErrorResponse><Error>{error}</Error><RequestId>{id}</RequestId></ErrorResponse>"
+        ),
+    };
+    Response::builder()
+        .status(StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR))
+        .header("content-type", "text/xml")
+        .header("x-amzn-RequestId", id)
+        .body(Full::new(Bytes::from(body)))
+        .unwrap()
+}
+
+fn xml_escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
 /// An AWS REST-JSON error as Lambda sends it: the SDK reads the code from
 /// `x-amzn-ErrorType` and the message from the body.
-fn aws_error_response(status: u16, code: &str, message: &str) -> Response<Full<Bytes>> {
+fn rest_json_error(status: u16, code: &str, message: &str) -> Response<Full<Bytes>> {
     let mut body = json!({ "Type": "User", "message": message });
     let mut response = Response::builder()
         .status(StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR))
@@ -651,10 +704,22 @@ enum LimitClass {
     Unlimited,
 }
 
+/// How a service shapes its errors.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Protocol {
+    /// Lambda: JSON body, code in `x-amzn-ErrorType`.
+    RestJson,
+    /// CloudWatch (up to SDK 1.99), STS, IAM: form body with `Action=`, XML errors.
+    Query,
+    /// S3: REST with XML errors.
+    S3,
+}
+
 /// One request, as the proxy understands it.
 #[derive(Debug, Clone)]
 struct Call {
     service: String,
+    protocol: Protocol,
     operation: String,
     function: Option<String>,
     /// The access key id: the caller the limit is kept for.
@@ -663,19 +728,30 @@ struct Call {
 }
 
 impl Call {
-    fn of(parts: &hyper::http::request::Parts) -> Call {
+    fn of(parts: &hyper::http::request::Parts, body: &[u8]) -> Call {
         let (caller, region, service) = credential_scope(parts).unwrap_or_default();
-        let (operation, function) = if service == "lambda" {
-            lambda_operation(
+        let query_action = query_action(body);
+        let (operation, function, protocol) = if service == "lambda" {
+            let (operation, function) = lambda_operation(
                 &parts.method,
                 parts.uri.path(),
                 parts.uri.query().unwrap_or(""),
-            )
+            );
+            (operation, function, Protocol::RestJson)
+        } else if let Some(action) = query_action {
+            (action, None, Protocol::Query)
+        } else if service == "s3" {
+            (format!("s3:{}", parts.method), None, Protocol::S3)
         } else {
-            (format!("{service}:{}", parts.method), None)
+            (
+                format!("{service}:{}", parts.method),
+                None,
+                Protocol::RestJson,
+            )
         };
         Call {
             service,
+            protocol,
             operation,
             function,
             caller,
@@ -694,6 +770,15 @@ impl Call {
             _ => LimitClass::ControlPlane,
         }
     }
+}
+
+/// The `Action` of a query-protocol request (`Action=GetMetricData&Version=…`).
+fn query_action(body: &[u8]) -> Option<String> {
+    let text = std::str::from_utf8(body.get(..body.len().min(4096))?).ok()?;
+    text.split('&')
+        .find_map(|pair| pair.strip_prefix("Action="))
+        .filter(|action| !action.is_empty() && action.bytes().all(|b| b.is_ascii_alphanumeric()))
+        .map(str::to_string)
 }
 
 /// (access key id, region, service) from a SigV4 `Authorization` header:
@@ -789,6 +874,16 @@ mod tests {
             op(Method::POST, "/2015-03-31/functions/api/invocations", "").0,
             "Invoke"
         );
+    }
+
+    #[test]
+    fn query_protocol_actions_are_named_from_the_body() {
+        assert_eq!(
+            query_action(b"Action=GetMetricData&Version=2010-08-01&StartTime=x").as_deref(),
+            Some("GetMetricData")
+        );
+        assert_eq!(query_action(b"{\"Layers\": []}"), None);
+        assert_eq!(query_action(b"Action=a%20b"), None);
     }
 
     #[test]
