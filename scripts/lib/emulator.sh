@@ -7,7 +7,11 @@ start_emulator() {
   EMULATOR_LOG="$(mktemp -t layer-tools-moto.XXXXXX)"
   "$moto" -H 127.0.0.1 -p 0 >"$EMULATOR_LOG" 2>&1 &
   EMULATOR_PID=$!
+  # Stop it however the script ends: normally, on an error, or on Ctrl-C / kill.
+  # A caller that needs its own EXIT trap calls stop_emulator from it.
   trap stop_emulator EXIT
+  trap 'exit 130' INT
+  trap 'exit 143' TERM
   local port="" i
   for i in $(seq 1 200); do
     port="$(sed -n 's|.*Running on http://127.0.0.1:\([0-9]*\).*|\1|p' "$EMULATOR_LOG" | head -n 1)"
@@ -19,9 +23,13 @@ start_emulator() {
   export AWS_ENDPOINT_URL="http://127.0.0.1:$port"
   export AWS_ACCESS_KEY_ID=demo AWS_SECRET_ACCESS_KEY=demo AWS_REGION="${AWS_REGION:-us-east-1}"
   export AWS_EC2_METADATA_DISABLED=true
-  unset AWS_PROFILE AWS_SESSION_TOKEN
+  # Never read the user's own AWS setup, and never send loopback traffic to a proxy.
+  export AWS_CONFIG_FILE=/dev/null AWS_SHARED_CREDENTIALS_FILE=/dev/null
+  export NO_PROXY="127.0.0.1,localhost${NO_PROXY:+,$NO_PROXY}" no_proxy="127.0.0.1,localhost${no_proxy:+,$no_proxy}"
+  unset AWS_PROFILE AWS_DEFAULT_PROFILE AWS_SESSION_TOKEN AWS_DEFAULT_REGION AWS_ROLE_ARN \
+    AWS_ENDPOINT_URL_LAMBDA AWS_ENDPOINT_URL_S3 AWS_ENDPOINT_URL_STS AWS_ENDPOINT_URL_IAM AWS_ENDPOINT_URL_CLOUDWATCH
   for i in $(seq 1 100); do
-    curl -fsS "$AWS_ENDPOINT_URL/moto-api/" >/dev/null 2>&1 && return 0
+    curl --noproxy "*" -fsS "$AWS_ENDPOINT_URL/moto-api/" >/dev/null 2>&1 && return 0
     python3 -c "import urllib.request,sys; urllib.request.urlopen(sys.argv[1])" "$AWS_ENDPOINT_URL/moto-api/" 2>/dev/null && return 0
     sleep 0.1
   done
