@@ -395,11 +395,21 @@ fn no_wheel_package(text: &str) -> Option<String> {
     if let Some(name) = between(text, "Because ", " has no usable wheels") {
         return Some(name);
     }
-    // pip: "ERROR: No matching distribution found for docopt"
+    // pip: "ERROR: No matching distribution found for docopt==0.6.2"
     text.split("No matching distribution found for ")
         .nth(1)
         .and_then(|rest| rest.split_whitespace().next())
-        .map(str::to_string)
+        .map(requirement_name)
+        .filter(|name| !name.is_empty())
+}
+
+/// `docopt` from `docopt==0.6.2`, `Foo[extra]>=1`, `bar;python_version>"3"`.
+fn requirement_name(requirement: &str) -> String {
+    requirement
+        .split(|c: char| "=<>!~;[( @".contains(c))
+        .next()
+        .unwrap_or_default()
+        .to_string()
 }
 
 fn between(text: &str, start: &str, end: &str) -> Option<String> {
@@ -424,6 +434,9 @@ mod tests {
         assert_eq!(no_wheel_package(uv).as_deref(), Some("docopt"));
         let pip = "ERROR: Could not find a version that satisfies the requirement docopt (from versions: none)\nERROR: No matching distribution found for docopt\n";
         assert_eq!(no_wheel_package(pip).as_deref(), Some("docopt"));
+        let pinned = "ERROR: No matching distribution found for docopt==0.6.2\n";
+        assert_eq!(no_wheel_package(pinned).as_deref(), Some("docopt"));
+        assert_eq!(requirement_name("Foo[bar]>=1.0"), "Foo");
         assert_eq!(no_wheel_package("error: network unreachable"), None);
     }
 }

@@ -48,18 +48,18 @@ const DEFAULT_LEVEL: u8 = 6;
 ///
 /// A version record from `layer-bump` on stdin (or `--input FILE`) stamps
 /// `layer.version`; its other fields pass through.
-///
-/// Examples:
-///
-///   layer-pack layers/common
-///
-///   layer-bump --path layers/common | layer-pack layers/common | layer-publish
-///
-///   layer-pack --max --out-dir build layers/common layers/ml
-///
-///   layer-pack --name tools --runtime python3.12 --arch arm64 --source src/ --requirements req.txt
 #[derive(Debug, clap::Parser)]
-#[command(name = "layer-pack", version, about, verbatim_doc_comment)]
+#[command(
+    name = "layer-pack",
+    version,
+    about,
+    verbatim_doc_comment,
+    after_help = "Examples:
+  layer-pack layers/common
+  layer-bump --path layers/common | layer-pack layers/common | layer-publish
+  layer-pack --max --out-dir build layers/common layers/ml
+  layer-pack --name tools --runtime python3.12 --arch arm64 --source src/ --requirements req.txt"
+)]
 pub struct Args {
     /// Layer folders (each with layer.yaml and python/). None: describe the layer with flags.
     #[arg(value_name = "LAYER_DIR")]

@@ -102,21 +102,76 @@ fn an_unknown_runtime_or_architecture() {
     );
 }
 
+/// Pack as the unprivileged user `nobody` when the tests run as root: root
+/// reads every file, so a permission problem only shows for another user.
+fn pack_unprivileged(fixture: &Fixture) -> std::process::Output {
+    let probe = fixture.root.path().join("probe");
+    std::fs::write(&probe, "").unwrap();
+    std::fs::set_permissions(&probe, std::fs::Permissions::from_mode(0o000)).unwrap();
+    let privileged = std::fs::File::open(&probe).is_ok();
+    std::fs::remove_file(&probe).unwrap();
+    if !privileged {
+        return fixture.pack(&[]);
+    }
+    // nobody must reach the layer and create dist/ and cache/ in the fixture's root.
+    std::fs::set_permissions(fixture.root.path(), std::fs::Permissions::from_mode(0o777)).unwrap();
+    std::process::Command::new("setpriv")
+        .args(["--reuid=65534", "--regid=65534", "--clear-groups", BIN])
+        .current_dir(fixture.root.path())
+        .arg("--out-dir")
+        .arg(fixture.out_dir())
+        .arg("--cache-dir")
+        .arg(fixture.cache_dir())
+        .arg(fixture.layer())
+        .output()
+        .unwrap()
+}
+
 #[test]
-fn an_unreadable_file_or_a_special_file() {
+fn an_unreadable_file_folder_or_layer_yaml() {
     let fixture = valid_layer();
+    // The unprivileged run itself works on a readable layer.
+    let record = single_record(&pack_unprivileged(&fixture));
+    assert_eq!(record["artifact"]["files"], 2);
+    std::fs::remove_dir_all(fixture.out_dir()).unwrap();
+
     let secret = fixture.write("python/makoto_common/secret.py", "X = 1\n");
     std::fs::set_permissions(&secret, std::fs::Permissions::from_mode(0o000)).unwrap();
-    // Root reads anything: the permission case only shows for other users.
-    if std::fs::File::open(&secret).is_err() {
-        assert_refused(
-            &fixture,
-            &fixture.pack(&[]),
-            &["cannot read", "secret.py", "Permission denied"],
-        );
-    }
+    assert_refused(
+        &fixture,
+        &pack_unprivileged(&fixture),
+        &[
+            "cannot read",
+            "secret.py",
+            "Permission denied",
+            "permissions",
+        ],
+    );
     std::fs::remove_file(&secret).unwrap();
 
+    let private = fixture.layer().join("python/makoto_common/private");
+    fixture.write("python/makoto_common/private/key.py", "K = 1\n");
+    std::fs::set_permissions(&private, std::fs::Permissions::from_mode(0o000)).unwrap();
+    assert_refused(
+        &fixture,
+        &pack_unprivileged(&fixture),
+        &["cannot read", "private", "Permission denied"],
+    );
+    std::fs::set_permissions(&private, std::fs::Permissions::from_mode(0o755)).unwrap();
+    std::fs::remove_dir_all(&private).unwrap();
+
+    let yaml = fixture.layer().join("layer.yaml");
+    std::fs::set_permissions(&yaml, std::fs::Permissions::from_mode(0o000)).unwrap();
+    assert_refused(
+        &fixture,
+        &pack_unprivileged(&fixture),
+        &["cannot read", "layer.yaml", "Permission denied"],
+    );
+}
+
+#[test]
+fn a_special_file() {
+    let fixture = valid_layer();
     let fifo = fixture.layer().join("python/makoto_common/pipe");
     let made = std::process::Command::new("mkfifo")
         .arg(&fifo)
@@ -145,6 +200,20 @@ fn symlinks_that_leave_the_tree() {
         &fixture.pack(&[]),
         &["linked.py is a symlink to", "outside the layer's tree"],
     );
+
+    // A linked folder that leaves the tree.
+    std::fs::remove_file(fixture.layer().join("python/makoto_common/linked.py")).unwrap();
+    let vendor = fixture.root.path().join("vendor");
+    std::fs::create_dir_all(&vendor).unwrap();
+    std::fs::write(vendor.join("__init__.py"), "").unwrap();
+    std::os::unix::fs::symlink(&vendor, fixture.layer().join("python/vendor")).unwrap();
+    assert_refused(
+        &fixture,
+        &fixture.pack(&[]),
+        &["python/vendor is a symlink to", "outside the layer's tree"],
+    );
+    std::fs::remove_file(fixture.layer().join("python/vendor")).unwrap();
+    std::fs::write(fixture.layer().join("python/makoto_common/linked.py"), "").unwrap();
 
     // A link that stays inside is followed and packed as a file.
     std::fs::remove_file(fixture.layer().join("python/makoto_common/linked.py")).unwrap();
@@ -204,6 +273,15 @@ fn a_package_without_a_wheel_for_the_target() {
         .map(|d| d.collect())
         .unwrap_or_default();
     assert!(leftovers.is_empty(), "{leftovers:?}");
+
+    // pip says it differently ("No matching distribution found for docopt==0.6.2"):
+    // the message still names the package alone.
+    let stderr = assert_refused(
+        &fixture,
+        &fixture.pack(&["--installer", "pip"]),
+        &["no wheel of `docopt`", "pip says"],
+    );
+    assert!(!stderr.contains("`docopt=="), "{stderr}");
 }
 
 #[test]
