@@ -131,6 +131,22 @@ fn a_manylinux_2_28_wheel_is_refused_for_python311_and_accepted_for_python312() 
     let record = single_record(&fixture.pack(&[]));
     assert!(findings(&record, "glibc").is_empty());
     assert_eq!(fixture.outputs(), ["makoto-common.zip"]);
+
+    // Without the wheel's metadata (pruned as the guide's build.sh does), the
+    // shared library's own symbol versions still tell: GLIBC_2.28.
+    std::fs::remove_dir_all(fixture.out_dir()).unwrap();
+    fixture.layer_yaml(&["python3.11"], &["x86_64"]);
+    fixture.write(".layerignore", "*.dist-info/\n");
+    let stderr = assert_refused(
+        &fixture,
+        &fixture.pack(&[]),
+        &[
+            "glibc: python/bcrypt/_bcrypt.abi3.so",
+            "its symbols need glibc 2.28",
+            "python3.11 runs on Amazon Linux 2 with glibc 2.26",
+        ],
+    );
+    assert!(!stderr.contains("manylinux_2_28 wheel"), "{stderr}");
 }
 
 #[test]

@@ -151,6 +151,32 @@ print("imported")
     assert_eq!(art(&again)["dependencies"]["cache_key"], deps["cache_key"]);
     assert_eq!(art(&again)["sha256"], sha);
 
+    // The record says how long each step took.
+    let timing = again["artifact"]["timing_ms"].as_object().unwrap();
+    for step in ["install", "collect", "verify", "zip", "total"] {
+        assert!(timing.contains_key(step), "{timing:?}");
+    }
+
+    // A lock (constraints.txt) is part of the key: the same requirements
+    // resolved against other pins are installed afresh.
+    fixture.write("constraints.txt", "six==1.16.0\n");
+    fixture.write("requirements.txt", "six\nmarkupsafe==3.0.3\n");
+    let locked = single_record(&fixture.pack(&[]));
+    assert_eq!(art(&locked)["dependencies"]["cache_hit"], false);
+    let names: Vec<String> = zip_entries(Path::new(art(&locked)["path"].as_str().unwrap()))
+        .into_iter()
+        .map(|(n, _, _)| n)
+        .collect();
+    assert!(names.contains(&"python/six-1.16.0.dist-info/METADATA".to_string()));
+    fixture.write("constraints.txt", "six==1.17.0\n");
+    let relocked = single_record(&fixture.pack(&[]));
+    assert_eq!(art(&relocked)["dependencies"]["cache_hit"], false);
+    assert_ne!(
+        art(&relocked)["dependencies"]["cache_key"],
+        art(&locked)["dependencies"]["cache_key"]
+    );
+    std::fs::remove_file(fixture.layer().join("constraints.txt")).unwrap();
+
     // A changed requirement is a new cache key.
     fixture.write("requirements.txt", "six==1.16.0\nmarkupsafe==3.0.3\n");
     let changed = single_record(&fixture.pack(&[]));
@@ -192,6 +218,14 @@ fn the_same_inputs_give_the_same_bytes_after_touch_copy_and_on_one_thread() {
     let copied = single_record(&elsewhere.pack(&["--jobs", "1"]));
     assert_eq!(art(&copied)["sha256"], sha, "copied tree, one thread");
     assert_eq!(art(&copied)["dependencies"]["cache_hit"], false);
+
+    // --max: deterministic too, valid, and no larger than the default level.
+    let max = single_record(&fixture.pack(&["--max", "-o", "max.zip"]));
+    let max_again = single_record(&fixture.pack(&["--max", "-o", "max.zip", "--jobs", "1"]));
+    assert_eq!(art(&max)["compression_level"], 12);
+    assert_eq!(art(&max)["sha256"], art(&max_again)["sha256"]);
+    assert!(art(&max)["zip_bytes"].as_u64() <= art(&first)["zip_bytes"].as_u64());
+    assert_other_readers_accept(Path::new(art(&max)["path"].as_str().unwrap()));
 
     // A different level gives different bytes: the hash does depend on the content.
     let stored = single_record(&fixture.pack(&["--level", "0", "-o", "stored.zip"]));
