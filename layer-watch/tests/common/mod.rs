@@ -20,7 +20,20 @@ pub struct Run {
 }
 
 pub fn run(account: &Account, args: &[&str], stdin: Option<&str>) -> Run {
+    run_via(account, None, args, stdin)
+}
+
+/// Like [`run`], talking to `endpoint` (the harness's proxy) when given.
+pub fn run_via(
+    account: &Account,
+    endpoint: Option<&str>,
+    args: &[&str],
+    stdin: Option<&str>,
+) -> Run {
     let mut command = account.command(BIN);
+    if let Some(endpoint) = endpoint {
+        command.env("AWS_ENDPOINT_URL", endpoint);
+    }
     command.args(args);
     command.write_stdin(stdin.unwrap_or(""));
     let out = command.output().expect("run layer-watch");
