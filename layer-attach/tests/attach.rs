@@ -88,16 +88,38 @@ fn strings(value: &Value) -> Vec<String> {
 }
 
 async fn layer_versions(account: &Account, name: &str, n: usize) -> Vec<String> {
+    layer_versions_in(account, REGION, name, n).await
+}
+
+async fn layer_versions_in(account: &Account, region: &str, name: &str, n: usize) -> Vec<String> {
     let mut versions = Vec::new();
     for i in 0..n {
         let content = format!("VERSION = {i}\n");
         versions.push(
             account
-                .publish_layer(REGION, name, &[("python/lib.py", content.as_bytes())])
+                .publish_layer(region, name, &[("python/lib.py", content.as_bytes())])
                 .await,
         );
     }
     versions
+}
+
+/// `n` versions of layer `common`, and a function `api` on the first.
+async fn api_on_the_first_of(account: &Account, n: usize) -> Vec<String> {
+    let common = layer_versions(account, "common", n).await;
+    account
+        .create_function(REGION, &FunctionSpec::new("api").layer(&common[0]))
+        .await;
+    common
+}
+
+/// How many `UpdateFunctionConfiguration` requests for `function` the proxy saw.
+fn updates_of(proxy: &Proxy, function: &str) -> usize {
+    proxy
+        .requests("UpdateFunctionConfiguration")
+        .iter()
+        .filter(|r| r.function.as_deref() == Some(function))
+        .count()
 }
 
 #[tokio::test]
@@ -307,10 +329,7 @@ async fn selectors_choose_functions_and_incompatible_ones_are_skipped() {
 #[tokio::test]
 async fn dry_run_plans_and_changes_nothing() {
     let account = Account::new().await;
-    let common = layer_versions(&account, "common", 2).await;
-    account
-        .create_function(REGION, &FunctionSpec::new("api").layer(&common[0]))
-        .await;
+    let common = api_on_the_first_of(&account, 2).await;
     let run = attach(
         &account,
         None,
@@ -331,10 +350,7 @@ async fn dry_run_plans_and_changes_nothing() {
 #[tokio::test]
 async fn bad_input_changes_nothing_and_exits_2() {
     let account = Account::new().await;
-    let common = layer_versions(&account, "common", 2).await;
-    account
-        .create_function(REGION, &FunctionSpec::new("api").layer(&common[0]))
-        .await;
+    let common = api_on_the_first_of(&account, 2).await;
     let good = record(&common[1]);
     let mut no_published = good.clone();
     no_published.as_object_mut().unwrap().remove("published");
@@ -361,6 +377,32 @@ async fn bad_input_changes_nothing_and_exits_2() {
             vec!["--tag", "novalue"],
             lines(std::slice::from_ref(&good)),
             "KEY=VALUE",
+        ),
+        (
+            vec!["--match", "api-[oops"],
+            lines(std::slice::from_ref(&good)),
+            "not a valid glob",
+        ),
+        (
+            vec!["--rate", "0"],
+            lines(std::slice::from_ref(&good)),
+            "positive number",
+        ),
+        (
+            vec!["--smoke", "api", "--smoke-payload", "{oops"],
+            lines(std::slice::from_ref(&good)),
+            "--smoke-payload is not JSON",
+        ),
+        (
+            // A published record is not a deploy record: nothing to undo from.
+            vec!["--undo"],
+            lines(std::slice::from_ref(&good)),
+            "no \"attachments\" section",
+        ),
+        (
+            vec![],
+            lines(&[record(&common[0]), good.clone()]),
+            "two versions of",
         ),
     ] {
         let run = attach(&account, None, &args, &input);
@@ -773,4 +815,263 @@ async fn stays_under_the_rate_limit_by_default_and_recovers_above_it() {
             list![&common[2]]
         );
     }
+}
+
+#[tokio::test]
+async fn records_of_two_regions_update_both_and_region_narrows_the_run() {
+    let account = Account::new().await;
+    let west = "eu-west-1";
+    let east = layer_versions_in(&account, REGION, "common", 3).await;
+    let western = layer_versions_in(&account, west, "common", 3).await;
+    account
+        .create_function(REGION, &FunctionSpec::new("api").layer(&east[0]))
+        .await;
+    account
+        .create_function(west, &FunctionSpec::new("web").layer(&western[0]))
+        .await;
+    account
+        .create_function(west, &FunctionSpec::new("current").layer(&western[1]))
+        .await;
+    let proxy = Proxy::start(account.endpoint(), RateLimits::lambda());
+
+    // --region eu-west-1: the us-east-1 record passes through untouched.
+    let input = lines(&[record(&east[1]), record(&western[1])]);
+    let run = attach(
+        &account,
+        Some(proxy.endpoint()),
+        &["--region", west],
+        &input,
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(run.records.len(), 2);
+    assert!(
+        run.records[0].get("attachments").is_none(),
+        "{:#}",
+        run.records[0]
+    );
+    assert_eq!(run.records[0]["published"]["version_arn"], east[1]);
+    let web = entry(&run.records[1], "web");
+    assert_eq!(
+        (web["status"].as_str(), web["region"].as_str()),
+        (Some("updated"), Some(west))
+    );
+    assert_eq!(entry(&run.records[1], "current")["status"], "unchanged");
+    assert_eq!(
+        account.function_layers(west, "web").await,
+        list![&western[1]]
+    );
+    assert_eq!(
+        account.function_layers(REGION, "api").await,
+        list![&east[0]]
+    );
+    // Unchanged and unchosen functions get no update request at all.
+    assert_eq!(updates_of(&proxy, "current"), 0);
+    assert_eq!(updates_of(&proxy, "api"), 0);
+    assert_eq!(updates_of(&proxy, "web"), 1);
+
+    // Without --region, each record's region gets its own layer version.
+    let input = lines(&[record(&east[2]), record(&western[2])]);
+    let run = attach(&account, Some(proxy.endpoint()), &[], &input);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(entry(&run.records[0], "api")["region"], REGION);
+    assert!(
+        run.records[0]["attachments"].as_array().unwrap().len() == 1,
+        "a record lists the functions of its own region: {:#}",
+        run.records[0]
+    );
+    assert_eq!(entry(&run.records[1], "web")["region"], west);
+    assert_eq!(
+        account.function_layers(REGION, "api").await,
+        list![&east[2]]
+    );
+    assert_eq!(
+        account.function_layers(west, "web").await,
+        list![&western[2]]
+    );
+    assert_eq!(
+        account.function_layers(west, "current").await,
+        list![&western[2]]
+    );
+}
+
+#[tokio::test]
+async fn function_and_prefix_selectors_and_users_only() {
+    let account = Account::new().await;
+    let common = layer_versions(&account, "common", 3).await;
+    for spec in [
+        FunctionSpec::new("svc-a"),
+        FunctionSpec::new("svc-b").layer(&common[0]),
+        FunctionSpec::new("svc-c"),
+        FunctionSpec::new("other"),
+    ] {
+        account.create_function(REGION, &spec).await;
+    }
+
+    // --function: exactly these, the layer appended where it is missing; the
+    // user svc-b is not chosen, so it stays.
+    let run = attach(
+        &account,
+        None,
+        &["--function", "svc-a", "--function", "other"],
+        &lines(&[record(&common[1])]),
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(run.records[0]["attachments"].as_array().unwrap().len(), 2);
+    assert_eq!(
+        account.function_layers(REGION, "svc-a").await,
+        list![&common[1]]
+    );
+    assert_eq!(
+        account.function_layers(REGION, "other").await,
+        list![&common[1]]
+    );
+    assert_eq!(
+        account.function_layers(REGION, "svc-b").await,
+        list![&common[0]]
+    );
+
+    // --prefix with --users-only: of svc-a, svc-b, svc-c only the users (a and b)
+    // move; svc-c does not get the layer.
+    let run = attach(
+        &account,
+        None,
+        &["--prefix", "svc-", "--users-only"],
+        &lines(&[record(&common[2])]),
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(
+        account.function_layers(REGION, "svc-a").await,
+        list![&common[2]]
+    );
+    assert_eq!(
+        account.function_layers(REGION, "svc-b").await,
+        list![&common[2]]
+    );
+    assert!(account.function_layers(REGION, "svc-c").await.is_empty());
+    assert_eq!(
+        account.function_layers(REGION, "other").await,
+        list![&common[1]]
+    );
+
+    // --prefix alone: every svc- function, users or not.
+    let run = attach(
+        &account,
+        None,
+        &["--prefix", "svc-"],
+        &lines(&[record(&common[2])]),
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(entry(&run.records[0], "svc-c")["status"], "updated");
+    assert_eq!(entry(&run.records[0], "svc-a")["status"], "unchanged");
+    assert_eq!(
+        account.function_layers(REGION, "svc-c").await,
+        list![&common[2]]
+    );
+    assert_eq!(
+        account.function_layers(REGION, "other").await,
+        list![&common[1]]
+    );
+}
+
+#[tokio::test]
+async fn publish_version_alone_publishes_the_new_configuration() {
+    let account = Account::new().await;
+    let common = api_on_the_first_of(&account, 2).await;
+    let run = attach(
+        &account,
+        None,
+        &["--publish-version"],
+        &lines(&[record(&common[1])]),
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let api = entry(&run.records[0], "api");
+    assert_eq!(api["status"], "updated");
+    assert!(api.get("alias").is_none(), "{api}");
+    let version = api["published_version"]
+        .as_str()
+        .expect("a version")
+        .to_string();
+    let published = account
+        .lambda(REGION)
+        .await
+        .get_function_configuration()
+        .function_name("api")
+        .qualifier(&version)
+        .send()
+        .await
+        .unwrap();
+    let layers: Vec<String> = published
+        .layers()
+        .iter()
+        .filter_map(|l| l.arn().map(str::to_string))
+        .collect();
+    assert_eq!(
+        layers,
+        list![&common[1]],
+        "the published version has the new layer"
+    );
+}
+
+/// A health check answering `statusCode` 500 (no function error) fails the smoke
+/// test; the rollback restores the layers and moves an existing alias back.
+#[tokio::test]
+async fn an_unhealthy_answer_rolls_back_layers_and_an_existing_alias() {
+    let account = Account::new().await;
+    let common = api_on_the_first_of(&account, 2).await;
+    let lambda = account.lambda(REGION).await;
+    lambda
+        .publish_version()
+        .function_name("api")
+        .send()
+        .await
+        .unwrap();
+    lambda
+        .create_alias()
+        .function_name("api")
+        .name("live")
+        .function_version("1")
+        .send()
+        .await
+        .unwrap();
+    let proxy = Proxy::start(account.endpoint(), RateLimits::lambda());
+    proxy.add_rule(Rule::new(
+        "Invoke",
+        Fault::invoke_returns(&json!({"statusCode": 500, "body": "db down"})),
+    ));
+
+    let run = attach(
+        &account,
+        Some(proxy.endpoint()),
+        &["--alias", "live", "--smoke", "health", "--undo-on-failure"],
+        &lines(&[record(&common[1])]),
+    );
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let api = entry(&run.records[0], "api");
+    assert_eq!(api["status"], "restored", "{api}");
+    assert!(
+        api["reason"].as_str().unwrap().contains("statusCode 500"),
+        "{api}"
+    );
+    // The deploy had moved the existing alias from 1 to the new version 2.
+    assert_eq!(
+        api["alias"],
+        json!({"name": "live", "before": "1", "after": "2"})
+    );
+    assert_eq!(
+        proxy.stats("UpdateAlias").received,
+        2,
+        "moved, then moved back"
+    );
+    assert_eq!(
+        account.function_layers(REGION, "api").await,
+        list![&common[0]]
+    );
+    let alias = lambda
+        .get_alias()
+        .function_name("api")
+        .name("live")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(alias.function_version(), Some("1"));
 }
