@@ -153,7 +153,28 @@ fn parents(zip_path: &str) -> impl Iterator<Item = &str> {
 thread_local! {
     /// One compressor per thread and level: allocating one costs more than
     /// compressing a small file.
-    static COMPRESSOR: RefCell<Option<(u8, Compressor)>> = const { RefCell::new(None) };
+    static COMPRESSORS: RefCell<Vec<(u8, Compressor)>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Suffixes of files whose content is compressed already (botocore ships
+/// 15 MB of `.json.gz`). Deflate cannot shrink them by more than a few bytes,
+/// and at a high level it spends as much time failing to as on all other
+/// files together, so below `--max` they get level 1 (or are stored).
+const COMPRESSED_SUFFIXES: &[&str] = &[
+    ".gz", ".tgz", ".bz2", ".xz", ".zst", ".zip", ".whl", ".jar", ".egg", ".npz", ".png", ".jpg",
+    ".jpeg", ".gif", ".webp",
+];
+
+/// The level for one entry.
+fn entry_level(zip_path: &str, level: u8) -> u8 {
+    let compressed = COMPRESSED_SUFFIXES
+        .iter()
+        .any(|suffix| zip_path.ends_with(suffix));
+    if compressed && level < MAX_LEVEL {
+        level.min(1)
+    } else {
+        level
+    }
 }
 
 fn pack(entry: &Entry, level: u8) -> Result<Packed> {
@@ -175,13 +196,18 @@ fn pack(entry: &Entry, level: u8) -> Result<Packed> {
             size,
         });
     }
-    let compressed = COMPRESSOR.with(|cell| {
-        let mut cell = cell.borrow_mut();
-        if cell.as_ref().is_none_or(|(l, _)| *l != level) {
-            let lvl = CompressionLvl::new(i32::from(level)).expect("level checked by the CLI");
-            *cell = Some((level, Compressor::new(lvl)));
-        }
-        let (_, compressor) = cell.as_mut().expect("just set");
+    let level = entry_level(&entry.zip_path, level);
+    let compressed = COMPRESSORS.with(|cell| {
+        let mut compressors = cell.borrow_mut();
+        let index = match compressors.iter().position(|(l, _)| *l == level) {
+            Some(index) => index,
+            None => {
+                let lvl = CompressionLvl::new(i32::from(level)).expect("level checked by the CLI");
+                compressors.push((level, Compressor::new(lvl)));
+                compressors.len() - 1
+            }
+        };
+        let (_, compressor) = &mut compressors[index];
         let mut out = vec![0u8; compressor.deflate_compress_bound(data.len())];
         let len = compressor
             .deflate_compress(&data, &mut out)
@@ -374,5 +400,19 @@ impl<W: Write> Write for HashingWriter<W> {
 
     fn flush(&mut self) -> io::Result<()> {
         self.inner.flush()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn compressed_files_get_level_one_below_max() {
+        let gz = "python/botocore/data/s3/2006-03-01/service-2.json.gz";
+        assert_eq!(entry_level(gz, 6), 1);
+        assert_eq!(entry_level(gz, 0), 0);
+        assert_eq!(entry_level(gz, MAX_LEVEL), MAX_LEVEL);
+        assert_eq!(entry_level("python/botocore/data/s3/service-2.json", 6), 6);
     }
 }
