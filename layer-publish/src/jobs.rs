@@ -162,6 +162,12 @@ fn job_for(args: &Args, record: Record) -> Result<Job> {
     }
     let zip_path = PathBuf::from(&artifact.path);
     check_zip(&zip_path, &artifact)?;
+    // The record's sizes are whatever the producing stage wrote: check the zip's own.
+    let (unzipped_bytes, _) = zip_contents(&zip_path)?;
+    check_limits(&Artifact {
+        unzipped_bytes: unzipped_bytes.max(artifact.unzipped_bytes),
+        ..artifact.clone()
+    })?;
     let via_s3 = artifact.zip_bytes >= args.upload.s3_threshold.unwrap_or(DIRECT_UPLOAD_LIMIT);
     if via_s3 && args.upload.s3_bucket.is_none() {
         return Err(Error::input(format!(
@@ -324,25 +330,16 @@ pub fn hash_file(path: &Path) -> Result<(u64, String, String)> {
     Ok((total, hex, b64))
 }
 
-/// Unzipped bytes and file count, from the zip's central directory.
+/// Unzipped bytes and file count, from the zip's central directory; refuses a
+/// zip with an entry that would land outside `python/` when extracted.
 fn zip_contents(path: &Path) -> Result<(u64, u64)> {
     let file = File::open(path).map_err(|err| Error::io("open", path, err))?;
-    let mut archive = zip::ZipArchive::new(file).map_err(|err| {
-        Error::input(format!("{} is not a readable zip: {err}", path.display()))
-            .with_fix("build it again (layer-pack writes valid zips)")
+    let contents = crate::zipcheck::inspect(std::io::BufReader::new(file)).map_err(|problem| {
+        Error::input(format!("{} {problem}", path.display())).with_fix(
+            "a layer zip holds files under python/ only, without links or `..`; build it with layer-pack",
+        )
     })?;
-    let mut unzipped = 0u64;
-    let mut files = 0u64;
-    for index in 0..archive.len() {
-        let entry = archive
-            .by_index_raw(index)
-            .map_err(|err| Error::input(format!("{} has a broken entry: {err}", path.display())))?;
-        if entry.is_file() {
-            files += 1;
-            unzipped += entry.size();
-        }
-    }
-    Ok((unzipped, files))
+    Ok((contents.unzipped_bytes, contents.files))
 }
 
 fn validate_name(name: &str) -> Result<()> {

@@ -18,6 +18,7 @@ mod publish;
 mod region;
 mod retention;
 mod s3;
+pub mod zipcheck;
 
 use std::path::PathBuf;
 
