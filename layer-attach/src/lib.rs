@@ -38,26 +38,20 @@ pub use plan::{Decision, FunctionState, MAX_LAYERS, Target, decide, new_layers};
 /// reason. The output is each record plus `attachments`: per function `before`,
 /// `after` and a `status` (updated, unchanged, skipped, failed), which is enough
 /// to undo the deploy. Exit 1 when any function failed (the output is complete).
-///
-/// Examples:
-///
-///   layer-publish < packed.jsonl | layer-attach > deploy.jsonl
-///
-///   layer-attach --match 'makoto-*-dev' --dry-run published.jsonl
-///
-///   layer-attach --prefix makoto- --tag env=prod --publish-version --alias live \
-///       --smoke makoto-health-check --undo-on-failure published.jsonl > deploy.jsonl
-///
-///   layer-attach --undo deploy.jsonl          # restore every function's `before` list
-///
-///   layer-attach --to-version 6 published.jsonl   # point the users back at version 6
 #[derive(Debug, clap::Parser)]
 #[command(
     name = "layer-attach",
     version,
     about,
     long_about,
-    verbatim_doc_comment
+    verbatim_doc_comment,
+    after_help = "Examples:
+  layer-publish < packed.jsonl | layer-attach > deploy.jsonl
+  layer-attach --match 'makoto-*-dev' --dry-run published.jsonl
+  layer-attach --prefix makoto- --tag env=prod --publish-version --alias live \\
+      --smoke makoto-health-check --undo-on-failure published.jsonl > deploy.jsonl
+  layer-attach --undo deploy.jsonl              # restore every function's `before` list
+  layer-attach --to-version 6 published.jsonl   # point the users back at version 6"
 )]
 pub struct Args {
     /// Records to read (JSON Lines): `layer-publish` output, or with --undo a deploy

@@ -42,23 +42,18 @@ pub const UNZIPPED_LIMIT: u64 = 262_144_000;
 /// `published` section to each, one output record per region. A version with
 /// the same content (CodeSha256), runtimes and architectures is reused, not
 /// published again.
-///
-/// Examples:
-///
-///   layer-pack layers/common | layer-publish --region eu-west-1 --region us-east-1
-///
-///   layer-publish --name common --runtime python3.12 dist/common.zip
-///
-///   layer-publish build.jsonl --grant-account 123456789012 --keep 10
-///
-///   layer-publish --prune-only --name common --keep 5 --dry-run
 #[derive(Debug, clap::Parser)]
 #[command(
     name = "layer-publish",
     version,
     about,
     long_about,
-    verbatim_doc_comment
+    verbatim_doc_comment,
+    after_help = "Examples:
+  layer-pack layers/common | layer-publish --region eu-west-1 --region us-east-1
+  layer-publish --name common --runtime python3.12 dist/common.zip
+  layer-publish build.jsonl --grant-account 123456789012 --keep 10
+  layer-publish --prune-only --name common --keep 5 --dry-run"
 )]
 pub struct Args {
     /// Records to read (JSON Lines), `-` for stdin, or a layer zip (with --name).

@@ -38,18 +38,19 @@ pub use window::Window;
 /// Output: one `layer-report/v1` record per layer and region (JSON), or a table
 /// when stdout is a terminal. With `--interval`, rounds repeat and stream JSON
 /// Lines until Ctrl-C.
-///
-/// Examples:
-///
-///   layer-watch common --region eu-west-1 --region us-east-1
-///
-///   layer-watch common --since 7d --format json | jq '.drift'
-///
-///   layer-publish < built.jsonl | layer-watch --fail-on-drift    # CI gate
-///
-///   layer-watch common --interval 60s --put-metrics >> watch.jsonl
 #[derive(Debug, clap::Parser)]
-#[command(name = "layer-watch", version, about, long_about, verbatim_doc_comment)]
+#[command(
+    name = "layer-watch",
+    version,
+    about,
+    long_about,
+    verbatim_doc_comment,
+    after_help = "Examples:
+  layer-watch common --region eu-west-1 --region us-east-1
+  layer-watch common --since 7d --format json | jq '.drift'
+  layer-publish < built.jsonl | layer-watch --fail-on-drift    # CI gate
+  layer-watch common --interval 60s --put-metrics >> watch.jsonl"
+)]
 pub struct Args {
     /// Layers to watch: names (`common`) or layer ARNs (`arn:aws:lambda:REGION:ACCOUNT:layer:NAME`,
     /// for a layer of another account or one whose versions were all deleted).
