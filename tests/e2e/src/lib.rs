@@ -28,3 +28,24 @@ pub fn tool_path(name: &str) -> PathBuf {
     );
     path
 }
+
+/// The repository's `examples/` folder (the layers the demo and the pipe tests use).
+pub fn examples_dir() -> PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples")
+}
+
+/// Copy a folder recursively (`cp -R FROM TO`), for fixtures made from the examples.
+pub fn copy_tree(from: &std::path::Path, to: &std::path::Path) {
+    let status = std::process::Command::new("cp")
+        .arg("-R")
+        .arg(from)
+        .arg(to)
+        .status()
+        .expect("cp runs");
+    assert!(
+        status.success(),
+        "cp -R {} {}",
+        from.display(),
+        to.display()
+    );
+}
