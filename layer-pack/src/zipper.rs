@@ -1,6 +1,6 @@
 //! A deterministic zip writer: entries in sorted order, fixed timestamps,
 //! normalised permissions, no extra fields that vary by machine, deflate data
-//! from libdeflate compressed in parallel on every core.
+//! from libdeflate compressed in parallel on every core within a bounded window of bytes.
 //!
 //! Why write the container here rather than with the `zip` crate: the crate
 //! cannot take deflate data made by another compressor, and libdeflate is both
@@ -11,13 +11,13 @@
 //! crate, `unzip -t` and Python's zipfile.
 
 use std::cell::RefCell;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::io::{self, BufWriter, Write};
 use std::path::Path;
+use std::sync::{Condvar, Mutex};
 
 use layer_core::{Error, Result};
 use libdeflater::{CompressionLvl, Compressor};
-use rayon::prelude::*;
 use sha2::{Digest, Sha256};
 
 use crate::tree::Entry;
@@ -35,9 +35,10 @@ const DIR_MODE: u32 = 0o040755;
 /// MS-DOS directory attribute, for readers that ignore the Unix mode.
 const DOS_DIR: u32 = 0x10;
 
-/// Input bytes compressed at once per core: bounds memory whatever the
-/// layer's size (one file larger than this is held whole while it is compressed).
-const BATCH_BYTES_PER_CORE: u64 = 16 * 1024 * 1024;
+/// File bytes in flight (read, compressed, not yet written) per compressing
+/// thread: bounds memory whatever the layer's size. A file larger than the whole
+/// window waits until nothing else is in flight, then is held alone.
+const WINDOW_BYTES_PER_THREAD: u64 = 8 * 1024 * 1024;
 
 /// A written zip, still in its temporary file until `persist`.
 #[derive(Debug)]
@@ -66,6 +67,16 @@ struct Packed {
     size: u64,
 }
 
+impl Packed {
+    /// A directory entry.
+    const EMPTY: Packed = Packed {
+        data: Vec::new(),
+        crc: 0,
+        method: 0,
+        size: 0,
+    };
+}
+
 /// Write `files` (sorted by zip path) as a zip into a temporary file in `dir`.
 pub fn write(files: &[Entry], dir: &Path, level: u8) -> Result<WrittenZip> {
     let temp = tempfile::Builder::new()
@@ -78,39 +89,27 @@ pub fn write(files: &[Entry], dir: &Path, level: u8) -> Result<WrittenZip> {
         temp.as_file().try_clone()?,
     ));
     let mut central = Vec::with_capacity(files.len() * 2);
-
-    let mut written_dirs = BTreeSet::new();
-    let budget = BATCH_BYTES_PER_CORE * rayon::current_num_threads() as u64;
-    for batch in batches(files, budget) {
-        let packed: Vec<Packed> = batch
-            .par_iter()
-            .map(|entry| pack(entry, level))
-            .collect::<Result<_>>()?;
-        for (entry, packed) in batch.iter().zip(packed) {
-            for dir in parents(&entry.zip_path) {
-                if written_dirs.insert(dir.to_string()) {
-                    let empty = Packed {
-                        data: Vec::new(),
-                        crc: 0,
-                        method: 0,
-                        size: 0,
-                    };
-                    central.push(write_local(&mut out, dir.to_string(), DIR_MODE, &empty)?);
+    let threads = rayon::current_num_threads().max(1);
+    let window = Window::new(WINDOW_BYTES_PER_THREAD * threads as u64);
+    std::thread::scope(|scope| {
+        let (sender, receiver) = std::sync::mpsc::channel();
+        for _ in 0..threads {
+            let (sender, window) = (sender.clone(), &window);
+            scope.spawn(move || {
+                while let Some((index, cost)) = window.claim(files) {
+                    let packed = pack(&files[index], level);
+                    if sender.send((index, cost, packed)).is_err() {
+                        break;
+                    }
                 }
-            }
-            let mode = if entry.executable {
-                EXEC_MODE
-            } else {
-                FILE_MODE
-            };
-            central.push(write_local(
-                &mut out,
-                entry.zip_path.clone(),
-                mode,
-                &packed,
-            )?);
+            });
         }
-    }
+        drop(sender);
+        let written = write_in_order(receiver, files, &window, &mut out, &mut central);
+        // After a failure, wake the workers that wait for room so that they end.
+        window.stop();
+        written
+    })?;
     write_central_directory(&mut out, &central)?;
     let (writer, hash, zip_bytes) = out.finish();
     writer
@@ -124,23 +123,95 @@ pub fn write(files: &[Entry], dir: &Path, level: u8) -> Result<WrittenZip> {
     })
 }
 
-/// Consecutive runs of entries whose sizes add up to about `budget`.
-fn batches(files: &[Entry], budget: u64) -> Vec<&[Entry]> {
-    let mut out = Vec::new();
-    let mut start = 0;
-    let mut bytes = 0;
-    for (index, entry) in files.iter().enumerate() {
-        bytes += entry.size;
-        if bytes >= budget {
-            out.push(&files[start..=index]);
-            start = index + 1;
-            bytes = 0;
+type Compressed = (usize, u64, Result<Packed>);
+
+/// Write the entries as they come back from the workers, in file order (the
+/// order, not the timing, decides the bytes), and free their room in the window.
+fn write_in_order<W: Write>(
+    receiver: std::sync::mpsc::Receiver<Compressed>,
+    files: &[Entry],
+    window: &Window,
+    out: &mut HashingWriter<W>,
+    central: &mut Vec<CentralEntry>,
+) -> Result<()> {
+    let mut written_dirs = BTreeSet::new();
+    let mut pending = BTreeMap::new();
+    let mut next = 0;
+    for (index, cost, packed) in receiver {
+        pending.insert(index, (cost, packed?));
+        while let Some((cost, packed)) = pending.remove(&next) {
+            let entry = &files[next];
+            for dir in parents(&entry.zip_path) {
+                if written_dirs.insert(dir.to_string()) {
+                    central.push(write_local(out, dir.to_string(), DIR_MODE, &Packed::EMPTY)?);
+                }
+            }
+            let mode = if entry.executable {
+                EXEC_MODE
+            } else {
+                FILE_MODE
+            };
+            central.push(write_local(out, entry.zip_path.clone(), mode, &packed)?);
+            drop(packed);
+            window.release(cost);
+            next += 1;
         }
     }
-    if start < files.len() {
-        out.push(&files[start..]);
+    Ok(())
+}
+
+/// The bytes in flight between reading a file and writing it: workers claim
+/// files (and their room) in file order, the writer frees room in the same
+/// order, so the file the writer waits for has always been claimed.
+struct Window {
+    limit: u64,
+    state: Mutex<WindowState>,
+    freed: Condvar,
+}
+
+#[derive(Default)]
+struct WindowState {
+    next: usize,
+    in_flight: u64,
+    stopped: bool,
+}
+
+impl Window {
+    fn new(limit: u64) -> Self {
+        Window {
+            limit,
+            state: Mutex::new(WindowState::default()),
+            freed: Condvar::new(),
+        }
     }
-    out
+
+    /// The next file's index and the room it takes; None when all are claimed
+    /// or the writer stopped.
+    fn claim(&self, files: &[Entry]) -> Option<(usize, u64)> {
+        let mut state = self.state.lock().expect("not poisoned");
+        loop {
+            if state.stopped || state.next >= files.len() {
+                return None;
+            }
+            let cost = files[state.next].size.min(self.limit);
+            if state.in_flight + cost <= self.limit {
+                state.in_flight += cost;
+                state.next += 1;
+                return Some((state.next - 1, cost));
+            }
+            state = self.freed.wait(state).expect("not poisoned");
+        }
+    }
+
+    fn release(&self, cost: u64) {
+        self.state.lock().expect("not poisoned").in_flight -= cost;
+        self.freed.notify_all();
+    }
+
+    fn stop(&self) {
+        self.state.lock().expect("not poisoned").stopped = true;
+        self.freed.notify_all();
+    }
 }
 
 /// `python/`, `python/a/` for `python/a/b.py`.
@@ -213,6 +284,8 @@ fn pack(entry: &Entry, level: u8) -> Result<Packed> {
             .deflate_compress(&data, &mut out)
             .expect("the buffer has libdeflate's upper bound");
         out.truncate(len);
+        // Held until written: keep the compressed size, not libdeflate's bound.
+        out.shrink_to_fit();
         out
     });
     // Deflate can grow incompressible data (a .whl inside, a .gz): store those.
@@ -414,5 +487,31 @@ mod tests {
         assert_eq!(entry_level(gz, 0), 0);
         assert_eq!(entry_level(gz, MAX_LEVEL), MAX_LEVEL);
         assert_eq!(entry_level("python/botocore/data/s3/service-2.json", 6), 6);
+    }
+
+    #[test]
+    fn the_window_hands_out_files_in_order_within_its_limit() {
+        let files: Vec<Entry> = [4, 5, 30, 0]
+            .iter()
+            .map(|&size| Entry {
+                zip_path: "python/x".into(),
+                source: "x".into(),
+                size,
+                executable: false,
+            })
+            .collect();
+        let window = Window::new(10);
+        assert_eq!(window.claim(&files), Some((0, 4)));
+        assert_eq!(window.claim(&files), Some((1, 5)));
+        window.release(4);
+        window.release(5);
+        // Larger than the window: it takes all of it, alone.
+        assert_eq!(window.claim(&files), Some((2, 10)));
+        window.release(10);
+        assert_eq!(window.claim(&files), Some((3, 0)));
+        assert_eq!(window.claim(&files), None);
+        let stopped = Window::new(10);
+        stopped.stop();
+        assert_eq!(stopped.claim(&files), None);
     }
 }
