@@ -86,9 +86,13 @@ PY
 
 now() { python3 -c 'import time; print(time.time())'; }
 
+# The machine is shared: say how busy it was when each measurement started.
+load() { echo "load average (1, 5, 15 min) before $1: $(cut -d' ' -f1-3 /proc/loadavg)" >&2; }
+
 run_watch() {
   local label="$1"; shift
   local start end
+  load "$label"
   start="$(now)"
   "$watch" common --since "$WINDOW" -v "$@" >"$work/$label.json" 2>"$work/$label.err"
   end="$(now)"
@@ -104,11 +108,12 @@ cloudwatch = calls(r"CloudWatch\.GetMetricData")
 lambda_found = re.findall(r"Lambda (\d+) \(", log)
 lambda_calls = int(lambda_found[-1]) if lambda_found else 0
 bound = math.ceil(4 * count / 500)
-m = report["metrics"]
+m = report["metrics"] or {}  # null with --no-metrics
+average = m.get("average_duration_ms")
 print(json.dumps({"approach": label, "wall_s": round(end - start, 2), "cloudwatch_calls": cloudwatch,
                   "bound": bound, "lambda_calls": lambda_calls, "functions_using": report["drift"]["functions_using"],
-                  "functions_behind": report["drift"]["functions_behind"], "invocations": m["invocations"],
-                  "errors": m["errors"], "average_duration_ms": round(m["average_duration_ms"], 3)}))
+                  "functions_behind": report["drift"]["functions_behind"], "invocations": m.get("invocations"),
+                  "errors": m.get("errors"), "average_duration_ms": None if average is None else round(average, 3)}))
 if cloudwatch > bound:
     sys.exit(f"{label}: {cloudwatch} GetMetricData calls, more than ceil(4 x {count} / 500) = {bound}")
 PY
@@ -117,8 +122,11 @@ PY
 echo "== layer-watch" >&2
 run_watch layer-watch | tee "$work/results.jsonl"
 run_watch layer-watch-no-aliases --no-aliases | tee -a "$work/results.jsonl"
+# Inventory only, to see how much of the wall time CloudWatch (here: moto) takes.
+run_watch layer-watch-no-metrics --no-metrics | tee -a "$work/results.jsonl"
 
 echo "== the guide's approach (boto3, three GetMetricStatistics per function)" >&2
+load guide
 python3 - "$WINDOW" <<'PY' | tee -a "$work/results.jsonl"
 import datetime, json, re, sys, time
 import boto3

@@ -38,6 +38,16 @@ fn control_plane_requests(proxy: &Proxy) -> usize {
         .sum()
 }
 
+/// The machine is shared: say how busy it was when a measurement started.
+fn print_load(what: &str) {
+    let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
+    let fields: Vec<&str> = load.split_whitespace().take(3).collect();
+    println!(
+        "load average (1, 5, 15 min) before {what}: {}",
+        fields.join(" ")
+    );
+}
+
 #[tokio::test]
 #[ignore = "benchmark: run scripts/bench-attach.sh"]
 async fn bench_attach_behind_the_rate_limit() {
@@ -74,6 +84,7 @@ async fn bench_attach_behind_the_rate_limit() {
     eprintln!("bench: {count} functions on [makoto-vendor:1, makoto-common:1]");
 
     // layer-attach, default settings, behind the limit.
+    print_load("layer-attach");
     let proxy = Proxy::start(account.endpoint(), RateLimits::lambda());
     let started = Instant::now();
     let out = account
@@ -149,6 +160,7 @@ async fn bench_attach_behind_the_rate_limit() {
         .env("AWS_DEFAULT_REGION", REGION)
         .env("AWS_PAGER", "")
         .env("LAYER_ARN", &common[2]);
+    print_load("guide loop");
     let started = Instant::now();
     let status = guide.status().unwrap();
     let guide_seconds = started.elapsed().as_secs_f64();
