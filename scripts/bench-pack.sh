@@ -1,0 +1,174 @@
+#!/usr/bin/env bash
+# Benchmark of layer-pack against the operations guide's build.sh steps, `zip -r9q` and
+# `7z -tzip -mx=9`, side by side in one run, on two real trees for python3.11/x86_64:
+#   ml:     numpy + pandas
+#   common: boto3 + pydantic + requests
+# Prints a Markdown table (the one in docs/layer-pack.md) with median wall seconds over
+# RUNS runs (7z and --max: one run, they are slow), CPU seconds (user + system), zip bytes
+# and peak resident memory (/usr/bin/time).
+#
+#   scripts/bench-pack.sh               # RUNS=3, work files in a temporary folder
+#   RUNS=5 BENCH_DIR=/tmp/b scripts/bench-pack.sh
+#
+# Needs network access to PyPI (pip and uv download the wheels once), zip, and 7z
+# (Debian: p7zip-full; installed with apt-get when missing and running as root).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+RUNS="${RUNS:-3}"
+WORK="${BENCH_DIR:-$(mktemp -d /tmp/bench-pack.XXXXXX)}"
+mkdir -p "$WORK"
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target}"
+
+echo "bench: building layer-pack (release)" >&2
+cargo build --release --quiet -p layer-pack
+PACK="$CARGO_TARGET_DIR/release/layer-pack"
+
+if ! command -v 7z >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+  echo "bench: installing p7zip-full" >&2
+  apt-get install -y -qq p7zip-full >/dev/null 2>&1 || { apt-get update -qq >/dev/null && apt-get install -y -qq p7zip-full >/dev/null; }
+fi
+[ -x /usr/bin/time ] || { echo "bench: /usr/bin/time is needed (Debian: time)" >&2; exit 1; }
+
+median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+
+# measure NAME RUNS CMD...: run CMD RUNS times; sets WALL and CPU (median seconds; CPU is
+# user + system time of the command and its children) and RSS (max KiB).
+measure() {
+  local name="$1" runs="$2"; shift 2
+  local walls=() cpus=() rss=0 wall user sys peak
+  for _ in $(seq "$runs"); do
+    /usr/bin/time -f '%e %U %S %M' -o "$WORK/time.txt" "$@" >/dev/null 2>"$WORK/stderr.txt" || {
+      echo "bench: $name failed:" >&2; cat "$WORK/stderr.txt" >&2; exit 1; }
+    read -r wall user sys peak < <(tail -n 1 "$WORK/time.txt")
+    walls+=("$wall")
+    cpus+=("$(awk -v u="$user" -v s="$sys" 'BEGIN { printf "%.2f", u + s }')")
+    [ "$peak" -gt "$rss" ] && rss="$peak"
+  done
+  WALL="$(printf '%s\n' "${walls[@]}" | median)"
+  CPU="$(printf '%s\n' "${cpus[@]}" | median)"
+  RSS="$rss"
+  echo "bench: $name: ${WALL}s wall, ${CPU}s CPU (median of $runs), peak ${RSS} KiB, load $(cut -d' ' -f1 /proc/loadavg)" >&2
+}
+
+mb() { awk -v b="$1" 'BEGIN { printf "%.2f MB", b / 1000000 }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1fx", a / b }'; }
+pct() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%+.2f%%", (a - b) * 100 / b }'; }
+
+# The guide's build.sh, step for step (pip for the target platform, its find-based pruning, zip -r9).
+guide_build() {
+  local layer="$1" dist="$2"
+  rm -rf "$dist" "$dist.zip"
+  mkdir -p "$dist/python"
+  python3 -m pip install --quiet --disable-pip-version-check -r "$layer/requirements.txt" \
+    -t "$dist/python" --platform manylinux2014_x86_64 --python-version 3.11 \
+    --only-binary :all: --no-compile
+  cp -r "$layer/python/bench_lib" "$dist/python/"
+  find "$dist" -type d -name "__pycache__" -exec rm -rf {} + 2>/dev/null || true
+  find "$dist" -type f -name "*.pyc" -delete
+  find "$dist" -type d -name "*.dist-info" -exec rm -rf {} + 2>/dev/null || true
+  find "$dist" -type d -name "tests" -exec rm -rf {} + 2>/dev/null || true
+  (cd "$dist" && zip -r9q "$dist.zip" .)
+}
+export -f guide_build
+
+ROWS=()
+# row TREE_CELL TOOL ZIP_BYTES NOTE: a table row from the last measurement.
+row() {
+  local size=""
+  [ -n "$3" ] && size="$(mb "$3")"
+  ROWS+=("| $1 | $2 | ${WALL}s | ${CPU}s | $size | $((RSS / 1024)) MiB | $4 |")
+}
+
+bench_tree() {
+  local tree="$1" requirements="$2"
+  local dir="$WORK/$tree" layer="$WORK/$tree/layer"
+  rm -rf "$dir"; mkdir -p "$layer/python/bench_lib" "$dir/out"
+  printf 'name: bench-%s\ncompatible_runtimes: [python3.11]\ncompatible_architectures: [x86_64]\n' "$tree" > "$layer/layer.yaml"
+  printf '%s\n' $requirements > "$layer/requirements.txt"
+  printf 'VERSION = "1.0"\n' > "$layer/python/bench_lib/__init__.py"
+  local cache="$dir/cache"
+
+  # The whole build. Cold: an empty layer-pack cache (uv's own download cache may be warm).
+  measure "$tree layer-pack build, cold" 1 "$PACK" "$layer" --cache-dir "$cache" --out-dir "$dir/out" --refresh -q
+  local cold="$WALL" cold_cpu="$CPU" cold_rss="$RSS"
+  measure "$tree layer-pack build, warm cache" "$RUNS" "$PACK" "$layer" --cache-dir "$cache" --out-dir "$dir/out" -q
+  local build="$WALL" build_cpu="$CPU" build_rss="$RSS"
+  "$PACK" "$layer" --cache-dir "$cache" --out-dir "$dir/out" -q > "$dir/record.json"
+  local files unzipped build_size
+  files="$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["artifact"]["files"])' "$dir/record.json")"
+  unzipped="$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["artifact"]["unzipped_bytes"])' "$dir/record.json")"
+  build_size="$(stat -c %s "$dir/out/bench-$tree.zip")"
+  guide_build "$layer" "$dir/guide" >/dev/null 2>&1 || { echo "bench: the guide's build failed" >&2; exit 1; } # warms pip's download cache
+  measure "$tree guide build.sh steps" "$RUNS" bash -c 'guide_build "$0" "$1"' "$layer" "$dir/guide"
+  local cell="$tree: $(mb "$unzipped"), $files files"
+  row "$cell" "guide's build.sh steps (pip, find, zip -r9)" "$(stat -c %s "$dir/guide.zip")" "drops *.dist-info: other content"
+  local guide="$WALL" guide_cpu="$CPU"
+  WALL="$build" CPU="$build_cpu" RSS="$build_rss"
+  row "" "**layer-pack LAYER_DIR, warm cache**" "$build_size" "**$(ratio "$guide" "$build") faster** (CPU $(ratio "$guide_cpu" "$build_cpu"))"
+  WALL="$cold" CPU="$cold_cpu" RSS="$cold_rss"
+  row "" "layer-pack LAYER_DIR, cold cache (uv)" "$build_size" ""
+
+  # Zipping alone, on one and the same pruned tree (layer-pack's output, extracted).
+  rm -rf "$dir/tree"; mkdir -p "$dir/tree"
+  (cd "$dir/tree" && unzip -q "$dir/out/bench-$tree.zip")
+  measure "$tree zip -r9q" "$RUNS" bash -c 'cd "$0" && rm -f "$1" && zip -r9q "$1" python' "$dir/tree" "$dir/zip9.zip"
+  local zip9="$WALL" zip9_cpu="$CPU" zip9_size
+  zip9_size="$(stat -c %s "$dir/zip9.zip")"
+  row "" "zip -r9q (zip only)" "$zip9_size" ""
+  local zip_only=(--name "bench-$tree" --runtime python3.11 --source "$dir/tree/python" --no-default-prune -q)
+  measure "$tree layer-pack (default level)" "$RUNS" "$PACK" "${zip_only[@]}" --out-dir "$dir/zo" -o "$dir/zo/default.zip"
+  local lp_size
+  lp_size="$(stat -c %s "$dir/zo/default.zip")"
+  row "" "**layer-pack** (default, level 6; walk, verify, zip)" "$lp_size" "**$(ratio "$zip9" "$WALL") faster** (CPU $(ratio "$zip9_cpu" "$CPU")), $(pct "$lp_size" "$zip9_size") vs zip -9"
+  measure "$tree layer-pack --jobs 1" "$RUNS" "$PACK" "${zip_only[@]}" --out-dir "$dir/zo" -o "$dir/zo/one.zip" --jobs 1
+  cmp -s "$dir/zo/one.zip" "$dir/zo/default.zip" || { echo "bench: --jobs 1 gave other bytes" >&2; exit 1; }
+  row "" "layer-pack --jobs 1 (same bytes)" "$lp_size" ""
+  local sevenz_size=""
+  if command -v 7z >/dev/null 2>&1; then
+    measure "$tree 7z -tzip -mx=9" 1 bash -c 'cd "$0" && rm -f "$1" && 7z a -tzip -mx=9 -bd -bso0 "$1" python' "$dir/tree" "$dir/7z.zip"
+    sevenz_size="$(stat -c %s "$dir/7z.zip")"
+    row "" "7z -tzip -mx=9" "$sevenz_size" ""
+  fi
+  measure "$tree layer-pack --max" 1 "$PACK" "${zip_only[@]}" --out-dir "$dir/zo" -o "$dir/zo/max.zip" --max
+  local max_size
+  max_size="$(stat -c %s "$dir/zo/max.zip")"
+  row "" "**layer-pack --max** (level 12)" "$max_size" "${sevenz_size:+$(pct "$max_size" "$sevenz_size") vs 7z}"
+  # Keep only the extracted tree (the ml x3 run copies it): disks here are shared.
+  rm -rf "$dir/guide" "$dir/cache" "$dir/zo" "$dir"/*.zip "$dir/out"
+}
+
+LOAD_BEFORE="$(cut -d' ' -f1-3 /proc/loadavg)"
+bench_tree ml "numpy==2.2.6 pandas==2.3.2"
+bench_tree common "boto3==1.44.8 pydantic==2.14.4 requests==2.34.2"
+
+# Memory against layer size: the ml tree three times over (under other package names,
+# still below Lambda's unzipped limit), zipped at the default level.
+big="$WORK/ml3"
+rm -rf "$big"; mkdir -p "$big/python"
+for copy in a b c; do
+  mkdir -p "$big/python/$copy"
+  cp -r "$WORK/ml/tree/python/." "$big/python/$copy/"
+done
+measure "ml x3 layer-pack (default level)" "$RUNS" "$PACK" --name bench-ml3 --runtime python3.11 \
+  --source "$big/python" --no-default-prune -q --out-dir "$big/out" -o "$big/out/ml3.zip"
+row "ml x3: $(mb "$(du -sb --apparent-size "$big/python" | cut -f1)")" "layer-pack (default, level 6)" "$(stat -c %s "$big/out/ml3.zip")" "memory against layer size"
+# The same two with glibc's malloc held to a fixed mmap threshold: by default glibc raises
+# the threshold after a large block is freed, and later blocks then stay in its heap.
+fixed=(env MALLOC_MMAP_THRESHOLD_=1048576 "$PACK" --runtime python3.11 --no-default-prune -q)
+measure "ml layer-pack, fixed mmap threshold" "$RUNS" "${fixed[@]}" --name bench-ml \
+  --source "$WORK/ml/tree/python" --out-dir "$big/out" -o "$big/out/ml.zip"
+row "ml: 83.58 MB" "MALLOC_MMAP_THRESHOLD_=1048576 layer-pack" "$(stat -c %s "$big/out/ml.zip")" "glibc's threshold fixed"
+measure "ml x3 layer-pack, fixed mmap threshold" "$RUNS" "${fixed[@]}" --name bench-ml3 \
+  --source "$big/python" --out-dir "$big/out" -o "$big/out/ml3.zip"
+row "ml x3" "MALLOC_MMAP_THRESHOLD_=1048576 layer-pack" "$(stat -c %s "$big/out/ml3.zip")" "glibc's threshold fixed"
+rm -rf "$big"
+
+echo
+echo "$(nproc) cores, $(uname -m), $(date -u +%Y-%m-%d), median of $RUNS runs; python3.11/x86_64 wheels"
+echo "load average (1/5/15 min) before: $LOAD_BEFORE, after: $(cut -d' ' -f1-3 /proc/loadavg)"
+echo "$(zip -v | sed -n 2p | sed 's/^ *//'); $(7z 2>/dev/null | sed -n 2p | cut -c1-40); $(uv --version); pip $(python3 -m pip --version | cut -d' ' -f2)"
+echo
+echo "| tree (pruned) | command | wall | CPU | zip | peak RSS | |"
+echo "|---|---|---|---|---|---|---|"
+printf '%s\n' "${ROWS[@]}"
