@@ -7,21 +7,41 @@ set -euo pipefail
 MOTO_SPEC='moto[server]==5.2.*'
 UV_SPEC='uv==0.13.*'
 
+# A python3 marked "externally managed" (PEP 668: Debian's and Ubuntu's system Python)
+# refuses pip installs; then everything goes into a virtual environment of our own.
+# LAYER_TOOLS_VENV=1 asks for that environment on any python3.
+PYTHON=python3
+externally_managed() {
+  python3 -c 'import os, sys, sysconfig; sys.exit(0 if os.path.exists(os.path.join(sysconfig.get_path("stdlib"), "EXTERNALLY-MANAGED")) else 1)'
+}
+if [ "${LAYER_TOOLS_VENV:-}" = 1 ] || externally_managed; then
+  venv="${XDG_CACHE_HOME:-$HOME/.cache}/layer-tools/venv"
+  if [ ! -x "$venv/bin/python3" ]; then
+    echo "setup: installing into a virtual environment at $venv (this python3 refuses pip installs)" >&2
+    python3 -m venv "$venv" >&2 || {
+      echo "setup: error: cannot create a virtual environment at $venv" >&2
+      echo "setup: hint: install the venv module (Debian/Ubuntu: apt install python3-venv), then run this again" >&2
+      exit 1
+    }
+  fi
+  PYTHON="$venv/bin/python3"
+fi
+
 python_scripts_dir() {
-  python3 -c 'import sysconfig; print(sysconfig.get_path("scripts"))'
+  "$PYTHON" -c 'import sysconfig; print(sysconfig.get_path("scripts"))'
 }
 
 have_python_pkg() {
-  python3 -c "import importlib.metadata as m, sys; v = m.version('$1'); sys.exit(0 if v.startswith('$2') else 1)" 2>/dev/null
+  "$PYTHON" -c "import importlib.metadata as m, sys; v = m.version('$1'); sys.exit(0 if v.startswith('$2') else 1)" 2>/dev/null
 }
 
-if ! have_python_pkg moto 5.2. || ! python3 -c 'import flask, flask_cors' 2>/dev/null; then
+if ! have_python_pkg moto 5.2. || ! "$PYTHON" -c 'import flask, flask_cors' 2>/dev/null; then
   echo "setup: installing $MOTO_SPEC" >&2
-  python3 -m pip install --quiet --disable-pip-version-check "$MOTO_SPEC" >&2
+  "$PYTHON" -m pip install --quiet --disable-pip-version-check "$MOTO_SPEC" >&2
 fi
 if ! have_python_pkg uv 0.13.; then
   echo "setup: installing $UV_SPEC" >&2
-  python3 -m pip install --quiet --disable-pip-version-check "$UV_SPEC" >&2
+  "$PYTHON" -m pip install --quiet --disable-pip-version-check "$UV_SPEC" >&2
 fi
 # pyenv only sees new console scripts after a rehash.
 if command -v pyenv >/dev/null 2>&1; then pyenv rehash >/dev/null 2>&1 || true; fi
