@@ -327,10 +327,9 @@ pub fn install(
 fn run_installer(installer: &Installer, request: &Request<'_>, dest: &Path) -> Result<()> {
     let args = request.arguments(installer, dest);
     tracing::info!(
-        "installing {} for {} with {} {}",
+        "installing {} for {} with {}",
         request.requirements.display(),
         request.target,
-        installer.name(),
         installer.program.join(" ")
     );
     tracing::debug!("running {} {}", installer.program.join(" "), args.join(" "));
