@@ -152,6 +152,9 @@ fn job_for(args: &Args, record: Record) -> Result<Job> {
         .clone()
         .unwrap_or_else(|| layer.name.clone());
     validate_name(&name)?;
+    if let Some(version) = &layer.version {
+        validate_version(version)?;
+    }
     let runtimes = pick(&args.layer.runtimes, &layer.compatible_runtimes);
     let architectures = pick(&args.layer.architectures, &layer.compatible_architectures);
     validate_runtimes(&runtimes)?;
@@ -355,6 +358,18 @@ fn validate_name(name: &str) -> Result<()> {
                 .with_fix("use 1-140 letters, digits, hyphens or underscores"),
         )
     }
+}
+
+/// The version goes into the description next to the content marker, so it
+/// must be what layer-bump writes, not free text.
+fn validate_version(version: &str) -> Result<()> {
+    let plain = version.strip_prefix('v').unwrap_or(version);
+    semver::Version::parse(plain).map(|_| ()).map_err(|err| {
+        Error::input(format!(
+            "the layer version \"{version}\" is not a semantic version: {err}"
+        ))
+        .with_fix("versions look like 1.4.0 (as layer-bump writes them); fix the stage that wrote layer.version")
+    })
 }
 
 fn validate_runtimes(runtimes: &[String]) -> Result<()> {
