@@ -1,0 +1,4 @@
+set -eu
+. "$HOSTILE_LIB"
+repo
+git commit -q --allow-empty -m "feat: a"

@@ -1,0 +1,4 @@
+set -eu
+. "$HOSTILE_LIB"
+layer
+rm -r layer/python/lib

@@ -1,0 +1,4 @@
+set -eu
+. "$HOSTILE_LIB"
+layer
+mkfifo layer/python/lib/pipe

@@ -1,0 +1,4 @@
+set -eu
+. "$HOSTILE_LIB"
+layer
+ln -s ../../../../../../../../../etc/passwd layer/python/lib/passwd

@@ -1,0 +1,4 @@
+set -eu
+. "$HOSTILE_LIB"
+layer
+echo "name: [unclosed" > layer/layer.yaml
