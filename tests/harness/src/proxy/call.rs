@@ -285,22 +285,24 @@ pub(crate) fn percent_encode(text: &str) -> String {
         .collect()
 }
 
+/// A Lambda call as the SDK would sign it (for unit tests).
+#[cfg(test)]
+pub(crate) fn call(method: Method, path_and_query: &str) -> Call {
+    let request = hyper::Request::builder()
+        .method(method)
+        .uri(path_and_query)
+        .header(
+            "authorization",
+            "AWS4-HMAC-SHA256 Credential=AKID/20260101/us-east-1/lambda/aws4_request, SignedHeaders=host, Signature=0",
+        )
+        .body(())
+        .unwrap();
+    Call::of(&request.into_parts().0, b"")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn call(method: Method, path_and_query: &str) -> Call {
-        let request = hyper::Request::builder()
-            .method(method)
-            .uri(path_and_query)
-            .header(
-                "authorization",
-                "AWS4-HMAC-SHA256 Credential=AKID/20260101/us-east-1/lambda/aws4_request, SignedHeaders=host, Signature=0",
-            )
-            .body(())
-            .unwrap();
-        Call::of(&request.into_parts().0, b"")
-    }
 
     #[test]
     fn lambda_operations_come_from_method_and_path() {

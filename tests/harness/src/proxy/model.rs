@@ -628,17 +628,24 @@ async fn check_runtime(
     body: &[u8],
     upstream: &Upstream,
 ) -> Result<(), Refusal> {
-    let requested = serde_json::from_slice::<Value>(body)
-        .ok()
-        .and_then(|json| json.get("Runtime")?.as_str().map(str::to_string));
+    let requested = || {
+        serde_json::from_slice::<Value>(body)
+            .ok()
+            .and_then(|json| json.get("Runtime")?.as_str().map(str::to_string))
+    };
     let blocked = match call.operation.as_str() {
-        "CreateFunction" => requested.filter(|runtime| runtimes.create_blocked(runtime)),
-        "UpdateFunctionConfiguration" | "UpdateFunctionCode" => match requested {
-            Some(runtime) => Some(runtime).filter(|runtime| runtimes.update_blocked(runtime)),
-            None => current_runtime(call, upstream)
-                .await
-                .filter(|runtime| runtimes.update_blocked(runtime)),
-        },
+        "CreateFunction" => requested().filter(|runtime| runtimes.create_blocked(runtime)),
+        "UpdateFunctionConfiguration" | "UpdateFunctionCode" => {
+            // An update that sets a runtime is judged by it; UpdateFunctionCode never does.
+            let set = (call.operation == "UpdateFunctionConfiguration")
+                .then(requested)
+                .flatten();
+            let runtime = match set {
+                Some(runtime) => Some(runtime),
+                None => current_runtime(call, upstream).await,
+            };
+            runtime.filter(|runtime| runtimes.update_blocked(runtime))
+        }
         _ => None,
     };
     match blocked {
@@ -757,4 +764,25 @@ fn join_path(path: &str, query: &[(String, String)]) -> String {
         .map(|(key, value)| format!("{}={}", percent_encode(key), percent_encode(value)))
         .collect();
     format!("{path}?{}", query.join("&"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_request_limit_is_inclusive() {
+        let model = Model::new(AwsModel::aws());
+        let call = super::super::call::call(Method::POST, "/2018-10-31/layers/big/versions");
+        assert_eq!(model.too_large(&call, REQUEST_LIMIT), None);
+        let refusal = model.too_large(&call, REQUEST_LIMIT + 1).unwrap();
+        assert_eq!(
+            (refusal.status, refusal.code),
+            (413, "RequestEntityTooLargeException")
+        );
+        assert_eq!(
+            Model::new(AwsModel::moto()).too_large(&call, REQUEST_LIMIT + 1),
+            None
+        );
+    }
 }
