@@ -8,10 +8,12 @@
 # Drives the ignored test `bench_attach_behind_the_rate_limit` in
 # layer-attach/tests/bench.rs: on a moto_server of its own (127.0.0.1 only) it
 # creates BENCH_FUNCTIONS functions that use makoto-vendor:1 and makoto-common:1,
-# then, behind the test harness's HTTP proxy (15 control-plane requests/second
-# per account and region, HTTP 429 TooManyRequestsException above it):
+# then, behind the test harness's HTTP proxy and its AWS model (docs/aws.md:
+# Lambda's quota buckets per account and region, HTTP 429 TooManyRequestsException
+# above them, every update InProgress for 1 s with 409 for another meanwhile):
 #   1. runs layer-attach with its default settings to move them to makoto-common:2,
-#      and prints its wall time next to the minimum the limit allows;
+#      and prints its wall time next to the minimum the limit allows, and the
+#      calls per quota bucket;
 #   2. runs the operations guide's loop (list-functions, then one
 #      `aws lambda update-function-configuration --layers ARN || true` per
 #      function) with the real aws CLI when it is installed, and prints the ratio.

@@ -1,14 +1,15 @@
 //! The benchmark of `scripts/bench-attach.sh` (ignored in normal test runs):
-//! attach one layer to many functions on moto behind the harness's proxy, which
-//! enforces Lambda's 15 requests/second control-plane limit, and compare with
-//! the guide's shell loop of `aws lambda update-function-configuration`.
+//! attach one layer to many functions on moto behind the harness's proxy and
+//! its AWS model (Lambda's quotas, updates InProgress for 1 s with 409s
+//! meanwhile), and compare with the guide's shell loop of
+//! `aws lambda update-function-configuration`.
 //!
 //! `BENCH_FUNCTIONS` sets the number of functions (default 300).
 
 use std::process::Command;
 use std::time::Instant;
 
-use layer_test_harness::proxy::{Proxy, RateLimits};
+use layer_test_harness::proxy::{Bucket, Proxy, RateLimits};
 use layer_test_harness::schema::parse_valid_lines;
 use layer_test_harness::{Account, FunctionSpec, REGION};
 use serde_json::{Value, json};
@@ -29,13 +30,10 @@ fn record(version_arn: &str) -> Value {
     })
 }
 
+/// The requests the shared 15/s bucket let through (every control-plane call
+/// but GetFunction and GetPolicy).
 fn control_plane_requests(proxy: &Proxy) -> usize {
-    proxy
-        .all_stats()
-        .iter()
-        .filter(|(op, _)| !op.contains(':') && !op.starts_with("GetFunction") && *op != "Invoke")
-        .map(|(_, stats)| stats.received - stats.throttled)
-        .sum()
+    proxy.bucket(Bucket::Shared).admitted()
 }
 
 /// The machine is shared: say how busy it was when a measurement started.
@@ -85,7 +83,7 @@ async fn bench_attach_behind_the_rate_limit() {
 
     // layer-attach, default settings, behind the limit.
     print_load("layer-attach");
-    let proxy = Proxy::start(account.endpoint(), RateLimits::lambda());
+    let proxy = Proxy::start(account.endpoint());
     let started = Instant::now();
     let out = account
         .command(BIN)
@@ -108,7 +106,7 @@ async fn bench_attach_behind_the_rate_limit() {
     let throttled: usize = proxy.all_stats().values().map(|s| s.throttled).sum();
     let needed = control_plane_requests(&proxy);
     // The fastest the limit allows: the first `burst` requests at once, then 15 a second.
-    let limit = RateLimits::lambda().control_plane.unwrap();
+    let limit = RateLimits::lambda().shared.unwrap();
     let minimum = (needed as f64 - limit.burst).max(0.0) / limit.per_second;
     let simple_minimum = count as f64 / limit.per_second;
     for name in [&names[0], &names[count / 2], &names[count - 1]] {
@@ -123,6 +121,7 @@ async fn bench_attach_behind_the_rate_limit() {
         "layer-attach: {needed} control-plane requests ({} UpdateFunctionConfiguration), {throttled} throttled",
         updates.received
     );
+    println!("layer-attach: calls per bucket: {}", proxy.bucket_report());
     println!(
         "minimum the limit allows for {needed} requests (15/s, burst 15): {minimum:.1} s -> ratio {:.2}",
         tool_seconds / minimum
@@ -138,7 +137,7 @@ async fn bench_attach_behind_the_rate_limit() {
         println!("guide: the aws CLI is not installed; skipped");
         return;
     }
-    let guide_proxy = Proxy::start(account.endpoint(), RateLimits::lambda());
+    let guide_proxy = Proxy::start(account.endpoint());
     let script = r#"
         set -u
         FUNCTIONS=$(aws lambda list-functions \
@@ -176,6 +175,10 @@ async fn bench_attach_behind_the_rate_limit() {
     println!(
         "guide loop: wall {guide_seconds:.1} s, {on_new} of {count} on the new version, \
          {lost_layers} lost their other layer, {guide_throttled} throttled"
+    );
+    println!(
+        "guide loop: calls per bucket: {}",
+        guide_proxy.bucket_report()
     );
     println!(
         "guide loop / layer-attach: {:.1}x",

@@ -6,10 +6,10 @@ mod common;
 use std::time::Duration;
 
 use common::*;
-use layer_test_harness::{Account, Fault, Proxy, REGION, RateLimits, Rule, moto};
+use layer_test_harness::{Account, Fault, Proxy, REGION, Rule, moto};
 
 fn proxy() -> Proxy {
-    Proxy::start(moto().endpoint(), RateLimits::none())
+    Proxy::start(moto().endpoint())
 }
 
 #[tokio::test]

@@ -8,7 +8,7 @@ mod common;
 use std::time::Duration;
 
 use common::{calls, function, lambda_datum, report, run_via, seed};
-use layer_test_harness::proxy::{Fault, Proxy, RateLimits, Rule};
+use layer_test_harness::proxy::{AwsModel, Fault, Proxy, Rule};
 use layer_test_harness::{Account, FunctionSpec, REGION};
 use serde_json::json;
 
@@ -44,7 +44,10 @@ async fn the_inventory_follows_every_list_functions_page() {
         }],
         "NextMarker": "page-2",
     });
-    let proxy = Proxy::start(account.endpoint(), RateLimits::none());
+    // The model's own pages are turned off: the canned first page carries a
+    // marker ("page-2") the model did not hand out, which it would refuse as
+    // AWS refuses a foreign marker. (The model's paging: tests/harness/tests/aws_model.rs.)
+    let proxy = Proxy::start_with(account.endpoint(), AwsModel::aws().page_size(None));
     proxy.add_rule(
         Rule::new(
             "ListFunctions",
@@ -95,7 +98,7 @@ async fn metrics_follow_get_metric_data_tokens() {
   </GetMetricDataResult>
   <ResponseMetadata><RequestId>00000000-0000-4000-8000-000000000001</RequestId></ResponseMetadata>
 </GetMetricDataResponse>"#;
-    let proxy = Proxy::start(account.endpoint(), RateLimits::none());
+    let proxy = Proxy::start(account.endpoint());
     proxy.add_rule(Rule::new("GetMetricData", canned("text/xml", page_one.into())).times(1));
 
     let out = run_via(

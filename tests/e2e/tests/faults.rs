@@ -20,7 +20,7 @@ use std::pin::Pin;
 use std::time::{Duration, Instant};
 
 use base64::Engine;
-use layer_test_harness::{Account, Fault, FunctionSpec, Proxy, REGION, RateLimits, Rule, moto};
+use layer_test_harness::{Account, Fault, FunctionSpec, Proxy, REGION, Rule, moto};
 use layer_tools_e2e::tool_path;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
@@ -80,7 +80,7 @@ fn assert_clean_failure(run: &Run, needles: &[&str]) {
 }
 
 fn proxy() -> Proxy {
-    Proxy::start(moto().endpoint(), RateLimits::none())
+    Proxy::start(moto().endpoint())
 }
 
 fn lines(records: &[Value]) -> String {
@@ -363,7 +363,7 @@ async fn attach_partial_failure_then_undo(fault: Fault, args: &[&str]) -> (usize
     let names = ["fn-a", "fn-b", "fn-c", "fn-d"];
     let (v1, v2, input) = attach_setup(&account, &names).await;
     let before = support::aws_state(&account).await;
-    let proxy = Proxy::start(moto().endpoint(), RateLimits::lambda());
+    let proxy = Proxy::start(moto().endpoint());
     proxy.add_rule(Rule::new("UpdateFunctionConfiguration", fault).function("fn-c"));
     let mut all = vec![
         "--max-attempts",
@@ -470,7 +470,7 @@ fn attach_in_progress_forever_then_undo() -> Pin<Box<dyn Future<Output = Row> + 
     Box::pin(async {
         let account = Account::new().await;
         let (v1, _v2, input) = attach_setup(&account, &["fn-a", "fn-b"]).await;
-        let proxy = Proxy::start(moto().endpoint(), RateLimits::lambda());
+        let proxy = Proxy::start(moto().endpoint());
         // fn-b's update never finishes.
         proxy.add_rule(
             Rule::new("UpdateFunctionConfiguration", Fault::in_progress()).function("fn-b"),
@@ -528,7 +528,7 @@ fn attach_list_503_and_in_progress_polls() -> Pin<Box<dyn Future<Output = Row> +
     Box::pin(async {
         let account = Account::new().await;
         let (_v1, v2, input) = attach_setup(&account, &["fn-a", "fn-b", "fn-c"]).await;
-        let proxy = Proxy::start(moto().endpoint(), RateLimits::lambda());
+        let proxy = Proxy::start(moto().endpoint());
         proxy.add_rule(Rule::new("ListFunctions", Fault::server_error(503)).times(2));
         proxy.add_rule(Rule::new(
             "UpdateFunctionConfiguration",

@@ -140,6 +140,17 @@ impl Account {
         aws_sdk_lambda::Client::new(&self.sdk_config(region).await)
     }
 
+    /// A Lambda client of this account that talks to `endpoint` (a proxy) and
+    /// never retries, so that each call is exactly one request.
+    pub async fn lambda_through(&self, endpoint: &str) -> aws_sdk_lambda::Client {
+        let config = self.sdk_config(REGION).await;
+        let config = aws_sdk_lambda::config::Builder::from(&config)
+            .endpoint_url(endpoint)
+            .retry_config(aws_config::retry::RetryConfig::disabled())
+            .build();
+        aws_sdk_lambda::Client::from_conf(config)
+    }
+
     pub async fn iam(&self) -> aws_sdk_iam::Client {
         aws_sdk_iam::Client::new(&self.sdk_config(REGION).await)
     }

@@ -17,13 +17,14 @@ mod account;
 mod lambda;
 mod moto;
 pub mod proxy;
+pub mod runtimes;
 pub mod schema;
 mod zipfile;
 
 pub use account::Account;
 pub use lambda::FunctionSpec;
 pub use moto::{MotoServer, moto};
-pub use proxy::{Fault, Proxy, RateLimits, Rule};
+pub use proxy::{AwsModel, Bucket, Fault, Proxy, RateLimits, Rule};
 pub use zipfile::zip_bytes;
 
 /// The region tests use unless they say otherwise.

@@ -1,7 +1,15 @@
-//! A real HTTP proxy between a tool and moto_server that behaves like Lambda
-//! where moto does not: it enforces Lambda's control-plane rate limits
-//! (answering `TooManyRequestsException`, HTTP 429, above them), injects faults
-//! by operation and count, and counts every request by operation.
+//! A real HTTP proxy between a tool and moto_server that behaves like AWS
+//! where moto does not. By default every proxy applies the AWS model
+//! ([`AwsModel::aws`], see `docs/aws.md`): Lambda's request quotas per account
+//! and region (429 `TooManyRequestsException` above them), updates that stay
+//! `InProgress` for a second with 409 `ResourceConflictException` for another
+//! update meanwhile, pages of 50, the 413 for an oversized request, account
+//! boundaries for layers, and blocked runtimes. A test that needs moto's
+//! instant, unlimited behaviour asks for it ([`Proxy::start_with`] and
+//! [`AwsModel::moto`] or a part turned off) and says why.
+//!
+//! On top of the model the proxy injects faults by operation, function and
+//! count, and counts every request by operation and by quota bucket.
 //!
 //! The tool under test talks to it exactly as it talks to AWS
 //! (`AWS_ENDPOINT_URL` = [`Proxy::endpoint`]), through the real SDK; the proxy
@@ -15,13 +23,23 @@
 //! retries a throttle or a 5xx there as it would against AWS.
 //!
 //! ```no_run
-//! # use layer_test_harness::proxy::{Fault, Proxy, RateLimits, Rule};
-//! let proxy = Proxy::start("http://127.0.0.1:5000", RateLimits::lambda());
-//! // The first two updates of `api` fail with 409, as while an update is in progress.
+//! # use std::time::Duration;
+//! # use layer_test_harness::proxy::{AwsModel, Bucket, Fault, Proxy, Rule};
+//! // AWS's behaviour, all of it.
+//! let proxy = Proxy::start("http://127.0.0.1:5000");
+//! // Or with updates that take 3 s.
+//! let slow = Proxy::start_with("http://127.0.0.1:5000", AwsModel::aws().update_time(Duration::from_secs(3)));
+//! // The first two updates of `api` fail with 409 whatever the model says.
 //! proxy.add_rule(Rule::new("UpdateFunctionConfiguration", Fault::conflict()).function("api").times(2));
-//! // The first three polls see the update still running.
-//! proxy.add_rule(Rule::new("GetFunctionConfiguration", Fault::in_progress()).times(3));
+//! // After the run: calls per quota bucket.
+//! println!("{}", proxy.bucket_report());
+//! assert_eq!(proxy.bucket(Bucket::Shared).throttled, 0);
 //! ```
+
+mod call;
+mod model;
+mod quotas;
+mod wire;
 
 use std::collections::{BTreeMap, HashMap};
 use std::net::SocketAddr;
@@ -31,56 +49,17 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
-use hyper::{Method, Request, Response, StatusCode};
-use hyper_util::client::legacy::Client;
-use hyper_util::client::legacy::connect::HttpConnector;
-use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper::{Request, Response};
+use hyper_util::rt::TokioIo;
 use serde_json::{Value, json};
 use tokio::sync::oneshot;
 
-/// A token bucket: `per_second` requests on average, `burst` at once.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct RateLimit {
-    pub per_second: f64,
-    pub burst: f64,
-}
-
-impl RateLimit {
-    pub fn per_second(per_second: f64) -> Self {
-        RateLimit {
-            per_second,
-            burst: per_second,
-        }
-    }
-}
-
-/// The limits the proxy enforces per caller (access key) and region.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct RateLimits {
-    /// Most Lambda control-plane calls (UpdateFunctionConfiguration, ListFunctions, ...).
-    pub control_plane: Option<RateLimit>,
-    /// GetFunction and GetFunctionConfiguration, which have a higher limit of their own.
-    pub reads: Option<RateLimit>,
-}
-
-impl RateLimits {
-    /// Lambda's: 15 requests/second for most control-plane calls, 100/second for
-    /// GetFunction and GetFunctionConfiguration. Invoke is not limited here.
-    pub fn lambda() -> Self {
-        RateLimits {
-            control_plane: Some(RateLimit::per_second(15.0)),
-            reads: Some(RateLimit::per_second(100.0)),
-        }
-    }
-
-    /// No limits: only faults and counting.
-    pub fn none() -> Self {
-        RateLimits {
-            control_plane: None,
-            reads: None,
-        }
-    }
-}
+use call::{Call, Protocol};
+pub use model::{AwsModel, PAGE_SIZE, REQUEST_LIMIT, UPDATE_TIME};
+use model::{Model, Plan};
+use quotas::TokenBucket;
+pub use quotas::{Bucket, BucketStats, RateLimit, RateLimits};
+use wire::{Body, Upstream, aws_error_response, json_response, request_id};
 
 /// What the proxy does to a request a [`Rule`] matches.
 #[derive(Debug, Clone)]
@@ -237,6 +216,8 @@ pub struct OperationStats {
     pub throttled: usize,
     /// Hit by a fault rule.
     pub faulted: usize,
+    /// Answered with an error by the AWS model (413, 403, 400, 409), not forwarded.
+    pub refused: usize,
     /// Sent on to moto.
     pub forwarded: usize,
 }
@@ -269,28 +250,37 @@ pub struct Proxy {
 
 impl std::fmt::Debug for Proxy {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "Proxy({} -> {})", self.endpoint, self.state.upstream)
+        write!(
+            f,
+            "Proxy({} -> {})",
+            self.endpoint, self.state.upstream.base
+        )
     }
 }
 
 struct State {
-    upstream: String,
-    limits: RateLimits,
-    buckets: Mutex<HashMap<(String, String, LimitClass), Bucket>>,
+    upstream: Upstream,
+    model: Model,
+    tokens: Mutex<HashMap<(String, String, Bucket), TokenBucket>>,
+    buckets: Mutex<BTreeMap<Bucket, BucketStats>>,
     rules: Mutex<Vec<Rule>>,
     stats: Mutex<BTreeMap<String, OperationStats>>,
     seen: Mutex<Vec<SeenRequest>>,
-    client: Client<HttpConnector, Full<Bytes>>,
 }
 
 impl Proxy {
     /// Start a proxy on 127.0.0.1 (a free port) in front of `upstream`
-    /// (e.g. `moto().endpoint()`).
-    pub fn start(upstream: &str, limits: RateLimits) -> Proxy {
-        let upstream = upstream.trim_end_matches('/').to_string();
+    /// (e.g. `moto().endpoint()`) that behaves as AWS does ([`AwsModel::aws`]).
+    pub fn start(upstream: &str) -> Proxy {
+        Proxy::start_with(upstream, AwsModel::aws())
+    }
+
+    /// Start a proxy with a model of the test's choosing; [`AwsModel::moto`]
+    /// for none (a test that opts out says why).
+    pub fn start_with(upstream: &str, model: AwsModel) -> Proxy {
+        let upstream = upstream.to_string();
         let (ready_tx, ready_rx) = std::sync::mpsc::channel();
         let (shutdown_tx, shutdown_rx) = oneshot::channel();
-        let thread_upstream = upstream.clone();
         let thread = std::thread::Builder::new()
             .name("layer-test-proxy".into())
             .spawn(move || {
@@ -305,13 +295,13 @@ impl Proxy {
                         .expect("proxy binds a loopback port");
                     let addr = listener.local_addr().expect("proxy address");
                     let state = Arc::new(State {
-                        upstream: thread_upstream,
-                        limits,
+                        upstream: Upstream::new(&upstream),
+                        model: Model::new(model),
+                        tokens: Mutex::default(),
                         buckets: Mutex::default(),
                         rules: Mutex::default(),
                         stats: Mutex::default(),
                         seen: Mutex::default(),
-                        client: Client::builder(TokioExecutor::new()).build_http(),
                     });
                     ready_tx
                         .send((addr, state.clone()))
@@ -336,8 +326,22 @@ impl Proxy {
         &self.endpoint
     }
 
+    /// What this proxy models.
+    pub fn model(&self) -> &AwsModel {
+        &self.state.model.config
+    }
+
+    /// Count `account` as a member of AWS Organizations organization `org`, for
+    /// layer grants to an organization (`OrganizationId`).
+    pub fn join_organization(&self, account: &str, org: &str) {
+        self.state.model.join_organization(account, org);
+    }
+
     /// Add a fault rule. Rules are tried in the order they were added; the first
-    /// that matches and fires decides.
+    /// that matches and fires decides. A rule that answers (an error, a canned
+    /// answer, a drop) takes the place of the model; one that forwards (a delay,
+    /// a patch, a lost answer) goes through the model, and its patch is applied
+    /// to the model's answer.
     pub fn add_rule(&self, rule: Rule) {
         self.state.rules.lock().unwrap().push(rule);
     }
@@ -356,6 +360,36 @@ impl Proxy {
     /// Every operation seen so far.
     pub fn all_stats(&self) -> BTreeMap<String, OperationStats> {
         self.state.stats.lock().unwrap().clone()
+    }
+
+    /// Lambda calls that drew from one quota bucket (all accounts and regions),
+    /// and how many of them were throttled. Counted whether or not the model
+    /// enforces the quota.
+    pub fn bucket(&self, bucket: Bucket) -> BucketStats {
+        self.buckets()[&bucket]
+    }
+
+    /// Every bucket's counts.
+    pub fn buckets(&self) -> BTreeMap<Bucket, BucketStats> {
+        let seen = self.state.buckets.lock().unwrap();
+        Bucket::ALL
+            .into_iter()
+            .map(|bucket| (bucket, seen.get(&bucket).copied().unwrap_or_default()))
+            .collect()
+    }
+
+    /// One line for people: `GetFunction 300 (0 throttled), GetPolicy 0 (0 throttled), shared 452 (3 throttled)`.
+    pub fn bucket_report(&self) -> String {
+        self.buckets()
+            .iter()
+            .map(|(bucket, stats)| {
+                format!(
+                    "{bucket} {} ({} throttled)",
+                    stats.requests, stats.throttled
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
     }
 
     /// The requests of one operation, in arrival order.
@@ -421,7 +455,7 @@ impl std::fmt::Display for DroppedOnPurpose {
 
 impl std::error::Error for DroppedOnPurpose {}
 
-type Answer = Result<Response<Full<Bytes>>, DroppedOnPurpose>;
+type Answer = Result<Response<Body>, DroppedOnPurpose>;
 
 async fn handle(state: &State, request: Request<Incoming>) -> Answer {
     let (parts, body) = request.into_parts();
@@ -430,48 +464,14 @@ async fn handle(state: &State, request: Request<Incoming>) -> Answer {
         .await
         .map(|collected| collected.to_bytes())
         .unwrap_or_default();
-    let call = Call::of(&parts, &body);
-    let fault = state.decide(&call);
-    let protocol = call.protocol;
-    let answer = match fault {
-        Decision::Throttle => Ok(aws_error_response(
-            protocol,
-            429,
-            "TooManyRequestsException",
-            "Rate exceeded",
-        )),
-        Decision::Fault(Fault::Error {
-            status,
-            code,
-            message,
-        }) => Ok(aws_error_response(protocol, status, &code, &message)),
-        Decision::Fault(Fault::Drop) => Err(DroppedOnPurpose),
-        Decision::Fault(Fault::Lost) => {
-            let _ = state.forward(&parts, body.clone(), None).await;
-            Err(DroppedOnPurpose)
-        }
-        Decision::Fault(Fault::Respond {
-            status,
-            headers,
-            body,
-        }) => {
-            let mut response = Response::builder()
-                .status(status)
-                .header("content-type", "application/json")
-                .header("x-amzn-RequestId", request_id());
-            for (name, value) in headers {
-                response = response.header(name, value);
-            }
-            Ok(response.body(Full::new(Bytes::from(body))).unwrap())
-        }
-        Decision::Fault(Fault::Delay(delay)) => {
-            tokio::time::sleep(delay).await;
-            state.forward(&parts, body.clone(), None).await
-        }
-        Decision::Fault(Fault::Patch(patch)) => {
-            state.forward(&parts, body.clone(), Some(&patch)).await
-        }
-        Decision::Forward => state.forward(&parts, body.clone(), None).await,
+    let mut call = Call::of(&parts, &body);
+    if call.is_lambda() {
+        call.account = state.model.account_of(&state.upstream, &call).await;
+    }
+    let answer = match state.admit(&call, body.len()) {
+        Admission::Answer(response) => Ok(response),
+        Admission::Drop => Err(DroppedOnPurpose),
+        Admission::Forward(fault) => state.forward(&call, &parts, body.clone(), fault).await,
     };
     let status = answer.as_ref().map_or(0, |r| r.status().as_u16());
     state.seen.lock().unwrap().push(SeenRequest {
@@ -488,98 +488,205 @@ async fn handle(state: &State, request: Request<Incoming>) -> Answer {
     answer
 }
 
-enum Decision {
-    Throttle,
-    Fault(Fault),
-    Forward,
+/// What becomes of a request before the model looks at it.
+enum Admission {
+    /// Answered here: too large, throttled, or a rule's error or canned answer.
+    Answer(Response<Body>),
+    /// A rule drops the connection.
+    Drop,
+    /// On to the model and moto, with the rule that fired if it forwards
+    /// (a delay, a patch, a lost answer).
+    Forward(Option<Fault>),
 }
 
 impl State {
-    /// Rate limit first (a throttled request never reaches the service), then rules.
-    fn decide(&self, call: &Call) -> Decision {
+    /// The request size first (AWS's front door), then the quota (a throttled
+    /// request never reaches the service), then the rules.
+    fn admit(&self, call: &Call, length: usize) -> Admission {
         let mut stats = self.stats.lock().unwrap();
         let entry = stats.entry(call.operation.clone()).or_default();
         entry.received += 1;
-        if !self.admit(call) {
+        if let Some(refusal) = self.model.too_large(call, length) {
+            entry.refused += 1;
+            return Admission::Answer(refusal.response());
+        }
+        if !self.take_token(call) {
             entry.throttled += 1;
-            return Decision::Throttle;
+            return Admission::Answer(aws_error_response(
+                call.protocol,
+                429,
+                "TooManyRequestsException",
+                "Rate exceeded",
+            ));
         }
         let mut rules = self.rules.lock().unwrap();
+        let mut fired = None;
         for rule in rules.iter_mut().filter(|rule| rule.matches(call)) {
             if rule.fires() {
-                entry.faulted += 1;
-                if matches!(rule.fault, Fault::Delay(_) | Fault::Patch(_) | Fault::Lost) {
-                    entry.forwarded += 1;
-                }
-                return Decision::Fault(rule.fault.clone());
+                fired = Some(rule.fault.clone());
+                break;
             }
         }
-        entry.forwarded += 1;
-        Decision::Forward
+        let Some(fault) = fired else {
+            return Admission::Forward(None);
+        };
+        entry.faulted += 1;
+        match fault {
+            Fault::Error {
+                status,
+                code,
+                message,
+            } => Admission::Answer(aws_error_response(call.protocol, status, &code, &message)),
+            Fault::Drop => Admission::Drop,
+            Fault::Respond {
+                status,
+                headers,
+                body,
+            } => Admission::Answer(canned(status, headers, body)),
+            forwarding @ (Fault::Delay(_) | Fault::Patch(_) | Fault::Lost) => {
+                Admission::Forward(Some(forwarding))
+            }
+        }
     }
 
-    fn admit(&self, call: &Call) -> bool {
-        let limit = match call.limit_class() {
-            LimitClass::ControlPlane => self.limits.control_plane,
-            LimitClass::Reads => self.limits.reads,
-            LimitClass::Unlimited => None,
-        };
-        let Some(limit) = limit else {
+    /// Count the call in its bucket and take a token, if the model limits it.
+    fn take_token(&self, call: &Call) -> bool {
+        let Some(bucket) = call
+            .is_lambda()
+            .then(|| Bucket::of(&call.operation))
+            .flatten()
+        else {
             return true;
         };
-        let key = (call.caller.clone(), call.region.clone(), call.limit_class());
+        let admitted = match self.model.config.quotas.limit(bucket) {
+            None => true,
+            Some(limit) => {
+                let key = (call.principal().to_string(), call.region.clone(), bucket);
+                let mut tokens = self.tokens.lock().unwrap();
+                tokens
+                    .entry(key)
+                    .or_insert_with(|| TokenBucket::full(limit))
+                    .take(limit, Instant::now())
+            }
+        };
         let mut buckets = self.buckets.lock().unwrap();
-        buckets
-            .entry(key)
-            .or_insert_with(|| Bucket::full(limit))
-            .take(limit, Instant::now())
+        let counts = buckets.entry(bucket).or_default();
+        counts.requests += 1;
+        counts.throttled += usize::from(!admitted);
+        admitted
     }
 
+    fn count(&self, call: &Call, update: impl FnOnce(&mut OperationStats)) {
+        let mut stats = self.stats.lock().unwrap();
+        update(stats.entry(call.operation.clone()).or_default());
+    }
+
+    /// Through the model to moto: the model may refuse (403, 400, 409) or
+    /// reroute the request, and has its say on the answer before a rule's patch.
     async fn forward(
         &self,
+        call: &Call,
         parts: &hyper::http::request::Parts,
         body: Bytes,
-        patch: Option<&Value>,
+        fault: Option<Fault>,
     ) -> Answer {
-        let path = parts.uri.path_and_query().map_or("/", |path| path.as_str());
-        let mut upstream = Request::builder()
-            .method(parts.method.clone())
-            .uri(format!("{}{path}", self.upstream));
-        for (name, value) in &parts.headers {
-            upstream = upstream.header(name, value);
+        if let Some(Fault::Delay(delay)) = &fault {
+            tokio::time::sleep(*delay).await;
         }
-        let upstream = upstream.body(Full::new(body)).unwrap();
-        let response = match self.client.request(upstream).await {
-            Ok(response) => response,
+        let plan = match self
+            .model
+            .plan(call, parts.uri.path(), &body, &self.upstream)
+            .await
+        {
+            Ok(plan) => plan,
+            Err(refusal) => {
+                self.count(call, |stats| stats.refused += 1);
+                return Ok(refusal.response());
+            }
+        };
+        self.count(call, |stats| stats.forwarded += 1);
+        let patch = match &fault {
+            Some(Fault::Patch(patch)) => Some(patch),
+            _ => None,
+        };
+        let answer = self.send(call, parts, body, &plan, patch).await;
+        match fault {
+            // The request took effect; its answer is lost on the way back.
+            Some(Fault::Lost) => Err(DroppedOnPurpose),
+            _ => Ok(answer),
+        }
+    }
+
+    async fn send(
+        &self,
+        call: &Call,
+        parts: &hyper::http::request::Parts,
+        body: Bytes,
+        plan: &Plan,
+        patch: Option<&Value>,
+    ) -> Response<Body> {
+        let original = parts.uri.path_and_query().map_or("/", |path| path.as_str());
+        let path = plan.path_and_query.as_deref().unwrap_or(original);
+        let mut headers = parts.headers.clone();
+        for (name, value) in &plan.headers {
+            if let (Ok(name), Ok(value)) = (
+                hyper::header::HeaderName::from_bytes(name.as_bytes()),
+                hyper::header::HeaderValue::from_str(value),
+            ) {
+                headers.insert(name, value);
+            }
+        }
+        let received = match self
+            .upstream
+            .send(parts.method.clone(), path, headers, body)
+            .await
+        {
+            Ok(received) => received,
             Err(err) => {
-                return Ok(aws_error_response(
+                self.model.answer(call, plan, false, None);
+                return aws_error_response(
                     Protocol::RestJson,
                     502,
                     "ServiceException",
                     &format!("proxy: upstream failed: {err}"),
-                ));
+                );
             }
         };
-        let (mut parts, body) = response.into_parts();
-        let mut body = body
-            .collect()
-            .await
-            .map(|collected| collected.to_bytes())
-            .unwrap_or_default();
-        if let Some(patch) = patch
-            && parts.status.is_success()
-            && let Ok(mut json) = serde_json::from_slice::<Value>(&body)
-        {
-            patch_configuration(&mut json, patch);
-            body = Bytes::from(json.to_string());
+        let succeeded = received.parts.status.is_success();
+        let reads_json = succeeded && (patch.is_some() || self.model.reads_answer(call, plan));
+        let mut json = reads_json
+            .then(|| serde_json::from_slice::<Value>(&received.body).ok())
+            .flatten();
+        self.model.answer(call, plan, succeeded, json.as_mut());
+        match json {
+            Some(mut json) => {
+                if let Some(patch) = patch {
+                    patch_configuration(&mut json, patch);
+                }
+                json_response(received.parts, &json)
+            }
+            None => {
+                let mut parts = received.parts;
+                parts.headers.remove("transfer-encoding");
+                Response::from_parts(parts, Full::new(received.body))
+            }
         }
-        // The body is re-sent whole; hyper sets its length.
-        parts.headers.remove("content-length");
-        parts.headers.remove("transfer-encoding");
-        Ok(Response::from_parts(parts, Full::new(body)))
     }
 }
 
+fn canned(status: u16, headers: Vec<(String, String)>, body: Vec<u8>) -> Response<Body> {
+    let mut response = Response::builder()
+        .status(status)
+        .header("content-type", "application/json")
+        .header("x-amzn-RequestId", request_id());
+    for (name, value) in headers {
+        response = response.header(name, value);
+    }
+    response.body(Full::new(Bytes::from(body))).unwrap()
+}
+
+/// Merge `patch` into the function configuration(s) of an answer: the body
+/// itself, GetFunction's `Configuration`, or each of ListFunctions' `Functions`.
 fn patch_configuration(json: &mut Value, patch: &Value) {
     let merge = |target: &mut Value| {
         if let (Some(target), Some(patch)) = (target.as_object_mut(), patch.as_object()) {
@@ -597,294 +704,9 @@ fn patch_configuration(json: &mut Value, patch: &Value) {
     }
 }
 
-/// An AWS error in the protocol of the service that was called.
-fn aws_error_response(
-    protocol: Protocol,
-    status: u16,
-    code: &str,
-    message: &str,
-) -> Response<Full<Bytes>> {
-    match protocol {
-        Protocol::RestJson => rest_json_error(status, code, message),
-        Protocol::Query | Protocol::S3 => xml_error(protocol, status, code, message),
-    }
-}
-
-/// A query-protocol error (`<ErrorResponse><Error>…`), or S3's (`<Error>…`):
-/// the SDK reads the code and message from the XML body.
-fn xml_error(protocol: Protocol, status: u16, code: &str, message: &str) -> Response<Full<Bytes>> {
-    let kind = if status >= 500 { "Receiver" } else { "Sender" };
-    let id = request_id();
-    let error = format!(
-        "<Type>{kind}</Type><Code>{code}</Code><Message>{}</Message>",
-        xml_escape(message)
-    );
-    let body = match protocol {
-        Protocol::S3 => format!(
-            "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error>{error}<RequestId>{id}</RequestId></Error>"
-        ),
-        _ => format!(
-            "<ErrorResponse><Error>{error}</Error><RequestId>{id}</RequestId></ErrorResponse>"
-        ),
-    };
-    Response::builder()
-        .status(StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR))
-        .header("content-type", "text/xml")
-        .header("x-amzn-RequestId", id)
-        .body(Full::new(Bytes::from(body)))
-        .unwrap()
-}
-
-fn xml_escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-}
-
-/// An AWS REST-JSON error as Lambda sends it: the SDK reads the code from
-/// `x-amzn-ErrorType` and the message from the body.
-fn rest_json_error(status: u16, code: &str, message: &str) -> Response<Full<Bytes>> {
-    let mut body = json!({ "Type": "User", "message": message });
-    let mut response = Response::builder()
-        .status(StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR))
-        .header("content-type", "application/json")
-        .header("x-amzn-RequestId", request_id())
-        .header("x-amzn-ErrorType", code);
-    if status == 429 {
-        body["Reason"] = json!("CallerRateLimitExceeded");
-        response = response.header("Retry-After", "1");
-    }
-    if status >= 500 {
-        body["Type"] = json!("Service");
-    }
-    response
-        .body(Full::new(Bytes::from(body.to_string())))
-        .unwrap()
-}
-
-fn request_id() -> String {
-    use std::sync::atomic::{AtomicU64, Ordering};
-    static NEXT: AtomicU64 = AtomicU64::new(1);
-    format!(
-        "00000000-0000-4000-8000-{:012x}",
-        NEXT.fetch_add(1, Ordering::Relaxed)
-    )
-}
-
-struct Bucket {
-    tokens: f64,
-    last: Instant,
-}
-
-impl Bucket {
-    fn full(limit: RateLimit) -> Bucket {
-        Bucket {
-            tokens: limit.burst,
-            last: Instant::now(),
-        }
-    }
-
-    fn take(&mut self, limit: RateLimit, now: Instant) -> bool {
-        let refill = now.duration_since(self.last).as_secs_f64() * limit.per_second;
-        self.tokens = (self.tokens + refill).min(limit.burst);
-        self.last = now;
-        if self.tokens >= 1.0 {
-            self.tokens -= 1.0;
-            true
-        } else {
-            false
-        }
-    }
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-enum LimitClass {
-    ControlPlane,
-    Reads,
-    Unlimited,
-}
-
-/// How a service shapes its errors.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Protocol {
-    /// Lambda: JSON body, code in `x-amzn-ErrorType`.
-    RestJson,
-    /// CloudWatch (up to SDK 1.99), STS, IAM: form body with `Action=`, XML errors.
-    Query,
-    /// S3: REST with XML errors.
-    S3,
-}
-
-/// One request, as the proxy understands it.
-#[derive(Debug, Clone)]
-struct Call {
-    service: String,
-    protocol: Protocol,
-    operation: String,
-    function: Option<String>,
-    /// The access key id: the caller the limit is kept for.
-    caller: String,
-    region: String,
-}
-
-impl Call {
-    fn of(parts: &hyper::http::request::Parts, body: &[u8]) -> Call {
-        let (caller, region, service) = credential_scope(parts).unwrap_or_default();
-        let query_action = query_action(body);
-        let (operation, function, protocol) = if service == "lambda" {
-            let (operation, function) = lambda_operation(
-                &parts.method,
-                parts.uri.path(),
-                parts.uri.query().unwrap_or(""),
-            );
-            (operation, function, Protocol::RestJson)
-        } else if let Some(action) = query_action {
-            (action, None, Protocol::Query)
-        } else if service == "s3" {
-            (format!("s3:{}", parts.method), None, Protocol::S3)
-        } else {
-            (
-                format!("{service}:{}", parts.method),
-                None,
-                Protocol::RestJson,
-            )
-        };
-        Call {
-            service,
-            protocol,
-            operation,
-            function,
-            caller,
-            region,
-        }
-    }
-
-    fn limit_class(&self) -> LimitClass {
-        if self.service != "lambda" {
-            return LimitClass::Unlimited;
-        }
-        match self.operation.as_str() {
-            "GetFunction" | "GetFunctionConfiguration" => LimitClass::Reads,
-            // Data plane, with limits of its own (concurrency), not modelled here.
-            "Invoke" | "InvokeAsync" => LimitClass::Unlimited,
-            _ => LimitClass::ControlPlane,
-        }
-    }
-}
-
-/// The `Action` of a query-protocol request (`Action=GetMetricData&Version=…`).
-fn query_action(body: &[u8]) -> Option<String> {
-    let text = std::str::from_utf8(body.get(..body.len().min(4096))?).ok()?;
-    text.split('&')
-        .find_map(|pair| pair.strip_prefix("Action="))
-        .filter(|action| !action.is_empty() && action.bytes().all(|b| b.is_ascii_alphanumeric()))
-        .map(str::to_string)
-}
-
-/// (access key id, region, service) from a SigV4 `Authorization` header:
-/// `AWS4-HMAC-SHA256 Credential=AKID/20260101/us-east-1/lambda/aws4_request, ...`.
-fn credential_scope(parts: &hyper::http::request::Parts) -> Option<(String, String, String)> {
-    let header = parts.headers.get("authorization")?.to_str().ok()?;
-    let scope = header.split("Credential=").nth(1)?.split(',').next()?;
-    let fields: Vec<&str> = scope.split('/').collect();
-    match fields[..] {
-        [key, _date, region, service, ..] => {
-            Some((key.to_string(), region.to_string(), service.to_string()))
-        }
-        _ => None,
-    }
-}
-
-/// The Lambda operation of a REST request, from its method and path, and the
-/// function it is about (when there is one).
-fn lambda_operation(method: &Method, path: &str, query: &str) -> (String, Option<String>) {
-    let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
-    let rest = segments.get(1..).unwrap_or_default();
-    let method = method.as_str();
-    let function = match rest {
-        ["functions", name, ..] => Some(name.to_string()),
-        _ => None,
-    };
-    let operation = match (method, rest) {
-        ("GET", ["functions"]) => "ListFunctions",
-        ("POST", ["functions"]) => "CreateFunction",
-        ("GET", ["functions", _]) => "GetFunction",
-        ("DELETE", ["functions", _]) => "DeleteFunction",
-        ("GET", ["functions", _, "configuration"]) => "GetFunctionConfiguration",
-        ("PUT", ["functions", _, "configuration"]) => "UpdateFunctionConfiguration",
-        ("PUT", ["functions", _, "code"]) => "UpdateFunctionCode",
-        ("POST", ["functions", _, "invocations"]) => "Invoke",
-        ("POST", ["functions", _, "invoke-async"]) => "InvokeAsync",
-        ("POST", ["functions", _, "versions"]) => "PublishVersion",
-        ("GET", ["functions", _, "versions"]) => "ListVersionsByFunction",
-        ("POST", ["functions", _, "aliases"]) => "CreateAlias",
-        ("GET", ["functions", _, "aliases"]) => "ListAliases",
-        ("GET", ["functions", _, "aliases", _]) => "GetAlias",
-        ("PUT", ["functions", _, "aliases", _]) => "UpdateAlias",
-        ("DELETE", ["functions", _, "aliases", _]) => "DeleteAlias",
-        ("GET", ["functions", _, "policy"]) => "GetPolicy",
-        ("POST", ["functions", _, "policy"]) => "AddPermission",
-        ("DELETE", ["functions", _, "policy", _]) => "RemovePermission",
-        ("GET", ["tags", _]) => "ListTags",
-        ("POST", ["tags", _]) => "TagResource",
-        ("DELETE", ["tags", _]) => "UntagResource",
-        ("GET", ["layers"]) if query.contains("find=LayerVersion") => "GetLayerVersionByArn",
-        ("GET", ["layers"]) => "ListLayers",
-        ("GET", ["layers", _, "versions"]) => "ListLayerVersions",
-        ("POST", ["layers", _, "versions"]) => "PublishLayerVersion",
-        ("GET", ["layers", _, "versions", _]) => "GetLayerVersion",
-        ("DELETE", ["layers", _, "versions", _]) => "DeleteLayerVersion",
-        ("GET", ["layers", _, "versions", _, "policy"]) => "GetLayerVersionPolicy",
-        ("POST", ["layers", _, "versions", _, "policy"]) => "AddLayerVersionPermission",
-        ("DELETE", ["layers", _, "versions", _, "policy", _]) => "RemoveLayerVersionPermission",
-        ("GET", ["account-settings"]) => "GetAccountSettings",
-        _ => return (format!("lambda:{method} {path}"), function),
-    };
-    (operation.to_string(), function)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn lambda_operations_come_from_method_and_path() {
-        let op = |method: Method, path: &str, query: &str| lambda_operation(&method, path, query);
-        assert_eq!(
-            op(Method::PUT, "/2015-03-31/functions/api/configuration", ""),
-            ("UpdateFunctionConfiguration".into(), Some("api".into()))
-        );
-        assert_eq!(
-            op(Method::GET, "/2015-03-31/functions/api/configuration", "").0,
-            "GetFunctionConfiguration"
-        );
-        assert_eq!(
-            op(Method::GET, "/2015-03-31/functions/", "").0,
-            "ListFunctions"
-        );
-        assert_eq!(
-            op(Method::GET, "/2018-10-31/layers/common/versions/3", "").0,
-            "GetLayerVersion"
-        );
-        assert_eq!(
-            op(Method::GET, "/2018-10-31/layers", "find=LayerVersion&Arn=x").0,
-            "GetLayerVersionByArn"
-        );
-        assert_eq!(
-            op(Method::POST, "/2015-03-31/functions/api/invocations", "").0,
-            "Invoke"
-        );
-    }
-
-    #[test]
-    fn query_protocol_actions_are_named_from_the_body() {
-        assert_eq!(
-            query_action(b"Action=GetMetricData&Version=2010-08-01&StartTime=x").as_deref(),
-            Some("GetMetricData")
-        );
-        assert_eq!(query_action(b"{\"Layers\": []}"), None);
-        assert_eq!(query_action(b"Action=a%20b"), None);
-    }
 
     #[test]
     fn rules_fire_after_and_times() {
@@ -894,18 +716,17 @@ mod tests {
     }
 
     #[test]
-    fn a_bucket_admits_its_burst_then_its_rate() {
-        let limit = RateLimit::per_second(15.0);
-        let start = Instant::now();
-        let mut bucket = Bucket {
-            tokens: limit.burst,
-            last: start,
-        };
-        let admitted = (0..20).filter(|_| bucket.take(limit, start)).count();
-        assert_eq!(admitted, 15);
-        // A second later, 15 more tokens (and no more than the burst).
-        let later = start + Duration::from_secs(1);
-        let admitted = (0..20).filter(|_| bucket.take(limit, later)).count();
-        assert_eq!(admitted, 15);
+    fn patches_reach_every_configuration_of_an_answer() {
+        let patch = json!({ "LastUpdateStatus": "InProgress" });
+        let mut get_function = json!({ "Configuration": { "FunctionName": "a" }, "Code": {} });
+        patch_configuration(&mut get_function, &patch);
+        assert_eq!(
+            get_function["Configuration"]["LastUpdateStatus"],
+            "InProgress"
+        );
+        assert!(get_function.get("LastUpdateStatus").is_none());
+        let mut list = json!({ "Functions": [{ "FunctionName": "a" }, { "FunctionName": "b" }] });
+        patch_configuration(&mut list, &patch);
+        assert_eq!(list["Functions"][1]["LastUpdateStatus"], "InProgress");
     }
 }

@@ -1,34 +1,11 @@
 //! The harness's proxy, seen from the real SDK: Lambda's 429 is recognised as
-//! `TooManyRequestsException`, limits are kept per class of call, and fault
-//! rules fire by operation, function and count.
+//! `TooManyRequestsException`, limits are kept per bucket, and fault rules fire
+//! by operation, function and count. (The AWS model's other parts:
+//! `tests/aws_model.rs`.)
 
-use aws_config::retry::RetryConfig;
-use aws_config::{BehaviorVersion, Region};
-use aws_sdk_lambda::config::Credentials;
 use aws_sdk_lambda::error::{ProvideErrorMetadata, SdkError};
-use layer_test_harness::proxy::{Fault, Proxy, RateLimit, RateLimits, Rule};
+use layer_test_harness::proxy::{AwsModel, Bucket, Fault, Proxy, RateLimit, RateLimits, Rule};
 use layer_test_harness::{Account, FunctionSpec, REGION};
-
-/// A Lambda client of the account that talks to the proxy and never retries,
-/// so each call is one request.
-async fn client_through(account: &Account, proxy: &Proxy) -> aws_sdk_lambda::Client {
-    let env: std::collections::HashMap<_, _> = account.env().into_iter().collect();
-    let credentials = Credentials::new(
-        &env["AWS_ACCESS_KEY_ID"],
-        &env["AWS_SECRET_ACCESS_KEY"],
-        Some(env["AWS_SESSION_TOKEN"].clone()),
-        None,
-        "proxy-test",
-    );
-    let config = aws_config::defaults(BehaviorVersion::latest())
-        .region(Region::new(REGION))
-        .endpoint_url(proxy.endpoint())
-        .credentials_provider(credentials)
-        .retry_config(RetryConfig::disabled())
-        .load()
-        .await;
-    aws_sdk_lambda::Client::new(&config)
-}
 
 #[tokio::test]
 async fn throttles_above_the_limit_with_lambdas_error() {
@@ -36,18 +13,20 @@ async fn throttles_above_the_limit_with_lambdas_error() {
     account
         .create_function(REGION, &FunctionSpec::new("api"))
         .await;
+    // Small buckets, so that a few calls reach the limits.
     let limits = RateLimits {
-        control_plane: Some(RateLimit {
+        shared: Some(RateLimit {
             per_second: 0.5,
             burst: 2.0,
         }),
-        reads: Some(RateLimit {
+        get_function: Some(RateLimit {
             per_second: 0.5,
             burst: 3.0,
         }),
+        get_policy: None,
     };
-    let proxy = Proxy::start(account.endpoint(), limits);
-    let lambda = client_through(&account, &proxy).await;
+    let proxy = Proxy::start_with(account.endpoint(), AwsModel::aws().quotas(limits));
+    let lambda = account.lambda_through(proxy.endpoint()).await;
 
     assert!(lambda.list_functions().send().await.is_ok());
     assert!(lambda.list_functions().send().await.is_ok());
@@ -58,15 +37,23 @@ async fn throttles_above_the_limit_with_lambdas_error() {
     };
     assert_eq!(service.raw().status().as_u16(), 429);
 
-    // GetFunctionConfiguration has a bucket of its own.
+    // GetFunction has a bucket of its own; GetFunctionConfiguration shares the
+    // exhausted one.
     for _ in 0..3 {
         lambda
-            .get_function_configuration()
+            .get_function()
             .function_name("api")
             .send()
             .await
-            .expect("reads are limited separately");
+            .expect("GetFunction is limited separately");
     }
+    let err = lambda
+        .get_function_configuration()
+        .function_name("api")
+        .send()
+        .await
+        .unwrap_err();
+    assert_eq!(err.code(), Some("TooManyRequestsException"), "{err:?}");
     // Invoke is not a control-plane call: the exhausted buckets do not matter.
     let invoked = lambda.invoke().function_name("api").send().await;
     assert!(invoked.is_ok(), "{invoked:?}");
@@ -76,7 +63,15 @@ async fn throttles_above_the_limit_with_lambdas_error() {
         (stats.received, stats.throttled, stats.forwarded),
         (3, 1, 2)
     );
-    assert_eq!(proxy.stats("GetFunctionConfiguration").throttled, 0);
+    assert_eq!(proxy.stats("GetFunction").throttled, 0);
+    assert_eq!(
+        proxy.bucket(Bucket::Shared),
+        layer_test_harness::proxy::BucketStats {
+            requests: 4,
+            throttled: 2
+        }
+    );
+    assert_eq!(proxy.bucket(Bucket::GetFunction).requests, 3);
 }
 
 #[tokio::test]
@@ -87,7 +82,7 @@ async fn fault_rules_fire_by_operation_function_and_count() {
             .create_function(REGION, &FunctionSpec::new(name))
             .await;
     }
-    let proxy = Proxy::start(account.endpoint(), RateLimits::none());
+    let proxy = Proxy::start(account.endpoint());
     proxy.add_rule(
         Rule::new("GetFunctionConfiguration", Fault::server_error(503))
             .function("a")
@@ -96,7 +91,7 @@ async fn fault_rules_fire_by_operation_function_and_count() {
     );
     proxy.add_rule(Rule::new("GetFunction", Fault::Drop).times(1));
     proxy.add_rule(Rule::new("ListFunctions", Fault::in_progress()));
-    let lambda = client_through(&account, &proxy).await;
+    let lambda = account.lambda_through(proxy.endpoint()).await;
     let read = |name: &'static str| {
         let lambda = lambda.clone();
         async move {
