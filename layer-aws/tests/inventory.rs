@@ -69,3 +69,38 @@ async fn lists_latest_and_published_versions_with_their_layers() {
     assert_eq!(worker.version_of(&common), None);
     assert_eq!(worker.runtime, Some(Runtime::from("python3.11")));
 }
+
+/// Functions of every kind of runtime share an account with the layer's users:
+/// a runtime outside the Python table is read and kept as Lambda reports it.
+#[tokio::test]
+async fn runtimes_the_tools_cannot_build_for_are_listed_not_refused() {
+    let account = Account::new().await;
+    let common = account
+        .publish_layer(REGION, "common", &[("python/c.py", b"1")])
+        .await;
+    for (name, runtime) in [
+        ("web", "nodejs20.x"),
+        ("legacy", "python3.8"),
+        ("api", "python3.12"),
+    ] {
+        account
+            .create_function(
+                REGION,
+                &FunctionSpec::new(name).runtime(runtime).layer(&common),
+            )
+            .await;
+    }
+    let lambda = account.lambda(REGION).await;
+    let listed = list_functions(&lambda, Versions::LatestOnly).await.unwrap();
+    let runtime_of = |name: &str| {
+        listed
+            .iter()
+            .find(|f| f.name == name)
+            .and_then(|f| f.runtime.clone())
+            .unwrap()
+    };
+    assert_eq!(runtime_of("web"), Runtime::Other("nodejs20.x".into()));
+    assert_eq!(runtime_of("legacy"), Runtime::Other("python3.8".into()));
+    assert_eq!(runtime_of("api").python().map(|p| p.minor), Some(12));
+    assert!(listed.iter().all(|f| f.layers.len() == 1), "{listed:?}");
+}

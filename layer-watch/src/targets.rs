@@ -78,20 +78,7 @@ async fn from_argument(args: &Args, text: &str) -> Result<Vec<Target>> {
             extra: Map::new(),
         }]);
     }
-    validate_layer_name(text)?;
-    Ok(args
-        .aws
-        .regions()
-        .await?
-        .into_iter()
-        .map(|region| Target {
-            region,
-            layer_name: text.to_string(),
-            layer_arn: None,
-            policy: None,
-            extra: Map::new(),
-        })
-        .collect())
+    in_every_region(args, text, None, Map::new()).await
 }
 
 async fn from_record(args: &Args, record: &Record) -> Result<Vec<Target>> {
@@ -119,7 +106,17 @@ async fn from_record(args: &Args, record: &Record) -> Result<Vec<Target>> {
         )
         .with_fix("pipe in layer-publish's (or layer-pack's) records"));
     };
-    validate_layer_name(&layer.name)?;
+    in_every_region(args, &layer.name, policy, extra).await
+}
+
+/// A layer named without its ARN: the layer of that name in every region of the run.
+async fn in_every_region(
+    args: &Args,
+    name: &str,
+    policy: Option<RetentionPolicy>,
+    extra: Map<String, Value>,
+) -> Result<Vec<Target>> {
+    validate_layer_name(name)?;
     Ok(args
         .aws
         .regions()
@@ -127,7 +124,7 @@ async fn from_record(args: &Args, record: &Record) -> Result<Vec<Target>> {
         .into_iter()
         .map(|region| Target {
             region,
-            layer_name: layer.name.clone(),
+            layer_name: name.to_string(),
             layer_arn: None,
             policy,
             extra: extra.clone(),
