@@ -105,7 +105,7 @@ def calls(op):
     found = re.findall(op + r"=(\d+)", log)
     return int(found[-1]) if found else 0
 cloudwatch = calls(r"CloudWatch\.GetMetricData")
-lambda_found = re.findall(r"Lambda (\d+) \(", log)
+lambda_found = re.findall(r"\(.*\bLambda (\d+)[,)]", log)
 lambda_calls = int(lambda_found[-1]) if lambda_found else 0
 bound = math.ceil(4 * count / 500)
 m = report["metrics"] or {}  # null with --no-metrics

@@ -10,7 +10,9 @@ use std::io::Cursor;
 pub mod zipcheck;
 
 use layer_core::record::{LAYER_RECORD, LAYER_REPORT};
-use layer_core::sections::{Artifact, Attachment, LayerSection, Published, VersionSection, names};
+use layer_core::sections::{
+    Artifact, Attachment, CheckSection, LayerSection, Published, Pruned, VersionSection, names,
+};
 
 /// The record reader, and the typed views every tool takes of its sections.
 pub fn records(data: &[u8]) {
@@ -22,11 +24,9 @@ pub fn records(data: &[u8]) {
         let _ = record.section::<LayerSection>(names::LAYER);
         let _ = record.section::<Artifact>(names::ARTIFACT);
         let _ = record.section::<Vec<Attachment>>(names::ATTACHMENTS);
-        if let Ok(Some(published)) = record.section::<Published>(names::PUBLISHED) {
-            let _ = published
-                .version_arn
-                .parse::<layer_core::arn::LayerVersionArn>();
-        }
+        let _ = record.section::<Published>(names::PUBLISHED);
+        let _ = record.section::<CheckSection>(names::CHECK);
+        let _ = record.section::<Pruned>(names::PRUNED);
         // What a tool writes back must serialise and read again.
         let text = serde_json::to_string(&record).expect("a record serialises");
         layer_core::io::parse_records(text.as_bytes(), &[LAYER_RECORD, LAYER_REPORT])

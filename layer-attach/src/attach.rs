@@ -7,17 +7,17 @@ use std::sync::Arc;
 
 use aws_sdk_lambda::Client;
 use layer_aws::inventory::{FunctionInfo, Versions, list_functions};
-use layer_aws::{aws_error, is_error_code};
+use layer_aws::{RequestCounter, aws_error, is_error_code, lambda_types};
 use layer_core::arn::LayerVersionArn;
 use layer_core::io::RecordWriter;
-use layer_core::sections::{Attachment, AttachmentStatus, names};
-use layer_core::{Error, Record, Result};
-use serde_json::{Map, Value, json};
+use layer_core::sections::{AliasMove, Attachment, AttachmentStatus, Published, names};
+use layer_core::{Context, Error, Record, Result};
+use serde_json::{Map, Value};
 
 use crate::plan::{Decision, FunctionState, Target, decide};
 use crate::select::Selectors;
 use crate::session::{Session, run_bounded};
-use crate::undo::{AliasMove, Restore, restore};
+use crate::undo::{Restore, restore};
 use crate::update::{Applied, set_layers};
 use crate::{Args, smoke};
 
@@ -28,15 +28,6 @@ struct Wanted {
     region: String,
     layer_name: String,
     arn: LayerVersionArn,
-}
-
-/// The part of `published` this tool needs (lenient: any producer that writes
-/// these fields can feed it).
-#[derive(Debug, serde::Deserialize)]
-struct PublishedView {
-    region: String,
-    layer_name: String,
-    version_arn: String,
 }
 
 /// One function and what to do to it.
@@ -55,10 +46,9 @@ struct Outcome {
     region: String,
     records: Vec<usize>,
     entry: Attachment,
-    alias: Option<AliasMove>,
 }
 
-pub async fn run(args: &Args, mut records: Vec<Record>) -> Result<()> {
+pub async fn run(args: &Args, mut records: Vec<Record>, counter: &RequestCounter) -> Result<()> {
     let selectors = Selectors::from_args(args)?;
     let wanted = wanted_layers(args, &records)?;
     if records.is_empty() {
@@ -66,7 +56,7 @@ pub async fn run(args: &Args, mut records: Vec<Record>) -> Result<()> {
         return Ok(());
     }
     let regions: BTreeSet<String> = wanted.iter().map(|w| w.region.clone()).collect();
-    let session = Arc::new(Session::connect(args, regions.iter().cloned()).await?);
+    let session = Arc::new(Session::connect(args, regions.iter().cloned(), counter).await?);
 
     // Plan everything, in every region, before changing anything: a bad input
     // (a missing layer version, a misspelt --function) stops the run untouched.
@@ -152,13 +142,10 @@ fn wanted_layers(args: &Args, records: &[Record]) -> Result<Vec<Wanted>> {
     let mut wanted: Vec<Wanted> = Vec::new();
     for (index, record) in records.iter().enumerate() {
         let number = index + 1;
-        let published: PublishedView = record
+        let published: Published = record
             .require_section(names::PUBLISHED, "layer-publish")
-            .map_err(|err| in_record(number, err))?;
-        let mut arn: LayerVersionArn = published
-            .version_arn
-            .parse()
-            .map_err(|err| in_record(number, err))?;
+            .context(format!("record {number}"))?;
+        let mut arn = published.version_arn.clone();
         if arn.region != published.region || arn.name != published.layer_name {
             return Err(Error::input(format!(
                 "record {number}: published.version_arn {} does not belong to layer {} in {}",
@@ -196,16 +183,6 @@ fn wanted_layers(args: &Args, records: &[Record]) -> Result<Vec<Wanted>> {
         });
     }
     Ok(wanted)
-}
-
-fn in_record(number: usize, err: Error) -> Error {
-    match err {
-        Error::Input { problem, fix } => Error::Input {
-            problem: format!("record {number}: {problem}"),
-            fix,
-        },
-        other => other,
-    }
 }
 
 /// Check every wanted layer version exists and read what it runs on.
@@ -251,16 +228,8 @@ async fn resolve_targets(
             want.arn.clone(),
             Target {
                 arn: want.arn.clone(),
-                runtimes: layer
-                    .compatible_runtimes()
-                    .iter()
-                    .map(|r| r.as_str().to_string())
-                    .collect(),
-                architectures: layer
-                    .compatible_architectures()
-                    .iter()
-                    .map(|a| a.as_str().to_string())
-                    .collect(),
+                runtimes: lambda_types::runtimes(layer.compatible_runtimes()),
+                architectures: lambda_types::architectures(layer.compatible_architectures())?,
             },
         );
     }
@@ -290,7 +259,7 @@ async fn plan_region(
         let applying: Vec<&Wanted> = wanted
             .iter()
             .copied()
-            .filter(|w| !users_only || function.version_of(&w.arn).is_some())
+            .filter(|w| !users_only || function.version_of(&w.arn.layer_arn()).is_some())
             .collect();
         if !applying.is_empty() {
             candidates.push((function, applying));
@@ -388,7 +357,7 @@ fn report_plan(jobs: &[Job]) {
 
 fn entry(
     job: &Job,
-    after: Vec<String>,
+    after: Vec<LayerVersionArn>,
     status: AttachmentStatus,
     reason: Option<String>,
 ) -> Attachment {
@@ -399,6 +368,8 @@ fn entry(
         after,
         status,
         reason,
+        published_version: None,
+        alias: None,
         extra: Map::new(),
     }
 }
@@ -424,7 +395,6 @@ fn planned_outcome(job: Job) -> Outcome {
         region: job.region,
         records: job.records,
         entry,
-        alias: None,
     }
 }
 
@@ -480,7 +450,6 @@ async fn update_one(session: &Session, job: Job, publish: bool, alias: Option<&s
         region: job.region.clone(),
         records: job.records.clone(),
         entry: entry(&job, after.clone(), AttachmentStatus::Updated, None),
-        alias: None,
     };
     match applied {
         Applied::Failed(reason) => {
@@ -490,19 +459,13 @@ async fn update_one(session: &Session, job: Job, publish: bool, alias: Option<&s
         Applied::Done { revision_id } if publish => {
             match publish_and_move_alias(session, &job, revision_id, alias).await {
                 Ok((version, moved)) => {
-                    outcome
-                        .entry
-                        .extra
-                        .insert("published_version".into(), json!(version));
-                    if let Some(moved) = &moved {
-                        outcome.entry.extra.insert("alias".into(), moved.to_json());
-                    }
-                    outcome.alias = moved;
+                    outcome.entry.published_version = Some(version);
+                    outcome.entry.alias = moved;
                 }
                 Err(reason) => {
                     outcome.entry.status = AttachmentStatus::Failed;
                     outcome.entry.reason = Some(format!(
-                        "the layers were updated on $LATEST, but {reason}; `--undo` restores the layers"
+                        "the layers were updated on $LATEST, but {reason:#}; `--undo` restores the layers"
                     ));
                 }
             }
@@ -518,7 +481,7 @@ async fn publish_and_move_alias(
     job: &Job,
     revision_id: Option<String>,
     alias: Option<&str>,
-) -> std::result::Result<(String, Option<AliasMove>), String> {
+) -> Result<(String, Option<AliasMove>)> {
     let handle = session.region(&job.region);
     let client: &Client = &handle.client;
     let name = &job.function.name;
@@ -529,12 +492,7 @@ async fn publish_and_move_alias(
         .set_revision_id(revision_id)
         .send()
         .await
-        .map_err(|err| {
-            format!(
-                "publishing a version failed: {}",
-                aws_error("PublishVersion", err)
-            )
-        })?;
+        .map_err(|err| aws_error("publishing a version failed: PublishVersion", err))?;
     let version = published.version().unwrap_or_default().to_string();
     let Some(alias) = alias else {
         return Ok((version, None));
@@ -550,9 +508,9 @@ async fn publish_and_move_alias(
         Ok(current) => Some(current.function_version().unwrap_or_default().to_string()),
         Err(err) if is_error_code(&err, "ResourceNotFoundException") => None,
         Err(err) => {
-            return Err(format!(
-                "reading alias {alias} failed: {}",
-                aws_error("GetAlias", err)
+            return Err(aws_error(
+                &format!("reading alias {alias} failed: GetAlias"),
+                err,
             ));
         }
     };
@@ -566,7 +524,7 @@ async fn publish_and_move_alias(
             .send()
             .await
             .map(|_| ())
-            .map_err(|err| aws_error("UpdateAlias", err).to_string())
+            .map_err(|err| aws_error("UpdateAlias", err))
     } else {
         client
             .create_alias()
@@ -576,15 +534,15 @@ async fn publish_and_move_alias(
             .send()
             .await
             .map(|_| ())
-            .map_err(|err| aws_error("CreateAlias", err).to_string())
+            .map_err(|err| aws_error("CreateAlias", err))
     };
-    moved.map_err(|err| format!("moving alias {alias} to version {version} failed: {err}"))?;
+    moved.context(format!("moving alias {alias} to version {version} failed"))?;
     Ok((
         version.clone(),
         Some(AliasMove {
             name: alias.to_string(),
             before,
-            after: version,
+            after: Some(version),
         }),
     ))
 }
@@ -604,8 +562,8 @@ async fn smoke_test(
         match smoke::check(&session.region(region).client, function, &payload).await {
             Ok(()) => tracing::info!("smoke test of {function} in {region} passed"),
             Err(reason) => {
-                tracing::error!("smoke test of {function} in {region} failed: {reason}");
-                failures.push(format!("{region}: {reason}"));
+                tracing::error!("smoke test of {function} in {region} failed: {reason:#}");
+                failures.push(format!("{region}: {reason:#}"));
             }
         }
     }
@@ -636,16 +594,7 @@ async fn smoke_test(
         let bar = task_bar.clone();
         async move {
             let handle = session.region(&outcome.region);
-            let result = restore(
-                handle,
-                session.limits,
-                &outcome.entry.function,
-                &outcome.entry.before,
-                &outcome.entry.after,
-                outcome.alias.as_ref(),
-                false,
-            )
-            .await;
+            let result = restore(handle, session.limits, &outcome.entry, false, false).await;
             bar.inc(1);
             (index, result)
         }

@@ -19,6 +19,7 @@ mod update;
 
 use std::path::PathBuf;
 
+use layer_aws::RequestCounter;
 use layer_core::cli::Verbosity;
 use layer_core::io::{Input, read_records};
 use layer_core::record::LAYER_RECORD;
@@ -188,17 +189,19 @@ pub fn run(args: Args) -> Result<()> {
     })?;
     let input = Input::from_arg(args.input.as_deref())?;
     let records = read_records(&input, &[LAYER_RECORD])?;
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .map_err(|err| Error::failed(format!("cannot start the async runtime: {err}")))?;
-    runtime.block_on(async {
+    let counter = RequestCounter::default();
+    let result = layer_aws::block_on(async {
         if args.undo {
-            undo::run(&args, records).await
+            undo::run(&args, records, &counter).await
         } else {
-            attach::run(&args, records).await
+            attach::run(&args, records, &counter).await
         }
-    })
+    });
+    // At -v only, as every AWS tool does: people tuning --rate read it.
+    if args.verbosity.verbose > 0 {
+        counter.log();
+    }
+    result
 }
 
 fn has_selectors(args: &Args) -> bool {

@@ -2,6 +2,7 @@
 //! Pure functions, no AWS: the rules that keep a function working.
 
 use layer_core::arn::LayerVersionArn;
+use layer_core::platform::{Architecture, Runtime};
 
 /// Lambda's limit of layers per function.
 pub const MAX_LAYERS: usize = 5;
@@ -11,44 +12,43 @@ pub const MAX_LAYERS: usize = 5;
 #[derive(Debug, Clone, PartialEq)]
 pub struct Target {
     pub arn: LayerVersionArn,
-    pub runtimes: Vec<String>,
-    pub architectures: Vec<String>,
+    pub runtimes: Vec<Runtime>,
+    pub architectures: Vec<Architecture>,
 }
 
 /// What a function looks like when planned.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FunctionState {
     pub name: String,
-    pub runtime: Option<String>,
-    pub architectures: Vec<String>,
-    pub layers: Vec<String>,
+    pub runtime: Option<Runtime>,
+    pub architectures: Vec<Architecture>,
+    pub layers: Vec<LayerVersionArn>,
 }
 
 /// The decision for one function.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Decision {
     /// The function needs this new layer list.
-    Change(Vec<String>),
+    Change(Vec<LayerVersionArn>),
     /// It already has it.
     Unchanged,
     /// It must not get it, for this reason; the planned list is kept for the record.
-    Skip { after: Vec<String>, reason: String },
+    Skip {
+        after: Vec<LayerVersionArn>,
+        reason: String,
+    },
 }
 
 /// The function's new layer list: each target replaces the version of the same
 /// layer in place (order matters: later layers override files of earlier ones),
 /// or is appended when the function does not use that layer; every other layer
 /// stays as it is.
-pub fn new_layers(before: &[String], targets: &[&Target]) -> Vec<String> {
+pub fn new_layers(before: &[LayerVersionArn], targets: &[&Target]) -> Vec<LayerVersionArn> {
     let mut after = before.to_vec();
     for target in targets {
-        let same = after.iter().position(|arn| {
-            arn.parse::<LayerVersionArn>()
-                .is_ok_and(|used| used.same_layer(&target.arn))
-        });
-        match same {
-            Some(position) => after[position] = target.arn.to_string(),
-            None => after.push(target.arn.to_string()),
+        match after.iter().position(|used| used.same_layer(&target.arn)) {
+            Some(position) => after[position] = target.arn.clone(),
+            None => after.push(target.arn.clone()),
         }
     }
     after
@@ -67,7 +67,11 @@ pub fn decide(function: &FunctionState, targets: &[&Target]) -> Decision {
 }
 
 /// Why the function cannot take the new list, if it cannot.
-fn misfit(function: &FunctionState, targets: &[&Target], after: &[String]) -> Option<String> {
+fn misfit(
+    function: &FunctionState,
+    targets: &[&Target],
+    after: &[LayerVersionArn],
+) -> Option<String> {
     if after.len() > MAX_LAYERS {
         return Some(format!(
             "it would have {} layers; Lambda allows at most {MAX_LAYERS}",
@@ -77,7 +81,8 @@ fn misfit(function: &FunctionState, targets: &[&Target], after: &[String]) -> Op
     let architecture = function
         .architectures
         .first()
-        .map_or("x86_64", String::as_str);
+        .copied()
+        .unwrap_or(Architecture::X86_64);
     for target in targets {
         let layer = &target.arn;
         if !target.runtimes.is_empty() {
@@ -89,20 +94,26 @@ fn misfit(function: &FunctionState, targets: &[&Target], after: &[String]) -> Op
             if !target.runtimes.contains(runtime) {
                 return Some(format!(
                     "its runtime {runtime} is not among the compatible runtimes of {layer} ({})",
-                    target.runtimes.join(", ")
+                    joined(&target.runtimes)
                 ));
             }
         }
-        if !target.architectures.is_empty()
-            && !target.architectures.iter().any(|a| a == architecture)
-        {
+        if !target.architectures.is_empty() && !target.architectures.contains(&architecture) {
             return Some(format!(
                 "its architecture {architecture} is not among the compatible architectures of {layer} ({})",
-                target.architectures.join(", ")
+                joined(&target.architectures)
             ));
         }
     }
     None
+}
+
+fn joined(items: &[impl std::fmt::Display]) -> String {
+    items
+        .iter()
+        .map(|item| item.to_string())
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 #[cfg(test)]
@@ -117,42 +128,46 @@ mod tests {
         Target {
             arn: arn.parse().unwrap(),
             runtimes: vec!["python3.11".into(), "python3.12".into()],
-            architectures: vec!["x86_64".into()],
+            architectures: vec![Architecture::X86_64],
         }
+    }
+
+    fn arns(texts: &[String]) -> Vec<LayerVersionArn> {
+        texts.iter().map(|text| text.parse().unwrap()).collect()
     }
 
     fn function(layers: &[String]) -> FunctionState {
         FunctionState {
             name: "api".into(),
             runtime: Some("python3.11".into()),
-            architectures: vec!["x86_64".into()],
-            layers: layers.to_vec(),
+            architectures: vec![Architecture::X86_64],
+            layers: arns(layers),
         }
     }
 
     #[test]
     fn replaces_in_place_and_keeps_the_order_and_other_layers() {
-        let before = vec![format!("{B}:3"), format!("{A}:1"), format!("{C}:2")];
+        let before = arns(&[format!("{B}:3"), format!("{A}:1"), format!("{C}:2")]);
         let after = new_layers(&before, &[&target(&format!("{A}:4"))]);
         assert_eq!(
             after,
-            [format!("{B}:3"), format!("{A}:4"), format!("{C}:2")]
+            arns(&[format!("{B}:3"), format!("{A}:4"), format!("{C}:2")])
         );
     }
 
     #[test]
     fn appends_a_layer_the_function_does_not_use() {
-        let before = vec![format!("{B}:3")];
+        let before = arns(&[format!("{B}:3")]);
         let after = new_layers(&before, &[&target(&format!("{A}:4"))]);
-        assert_eq!(after, [format!("{B}:3"), format!("{A}:4")]);
+        assert_eq!(after, arns(&[format!("{B}:3"), format!("{A}:4")]));
     }
 
     #[test]
     fn several_targets_make_one_list() {
-        let before = vec![format!("{A}:1"), format!("{B}:1")];
+        let before = arns(&[format!("{A}:1"), format!("{B}:1")]);
         let targets = [target(&format!("{B}:2")), target(&format!("{A}:5"))];
         let after = new_layers(&before, &targets.iter().collect::<Vec<_>>());
-        assert_eq!(after, [format!("{A}:5"), format!("{B}:2")]);
+        assert_eq!(after, arns(&[format!("{A}:5"), format!("{B}:2")]));
     }
 
     #[test]
@@ -189,7 +204,7 @@ mod tests {
         assert!(reason.contains("runtime python3.9"), "{reason}");
 
         let mut arm = function(&[]);
-        arm.architectures = vec!["arm64".into()];
+        arm.architectures = vec![Architecture::Arm64];
         let Decision::Skip { reason, .. } = decide(&arm, &[&t]) else {
             panic!()
         };
@@ -207,15 +222,18 @@ mod tests {
         t.architectures.clear();
         let mut f = function(&[]);
         f.runtime = Some("nodejs20.x".into());
-        f.architectures = vec!["arm64".into()];
-        assert_eq!(decide(&f, &[&t]), Decision::Change(vec![format!("{A}:4")]));
+        f.architectures = vec![Architecture::Arm64];
+        assert_eq!(
+            decide(&f, &[&t]),
+            Decision::Change(arns(&[format!("{A}:4")]))
+        );
     }
 
     #[test]
     fn a_prefix_named_layer_is_another_layer() {
         // "common-extra" is not a version of "common", whatever a prefix match says.
-        let before = vec![format!("{C}:2")];
+        let before = arns(&[format!("{C}:2")]);
         let after = new_layers(&before, &[&target(&format!("{A}:4"))]);
-        assert_eq!(after, [format!("{C}:2"), format!("{A}:4")]);
+        assert_eq!(after, arns(&[format!("{C}:2"), format!("{A}:4")]));
     }
 }

@@ -79,20 +79,22 @@ impl Selectors {
 }
 
 /// `KEY=VALUE` for `--tag`.
-pub fn parse_tag(text: &str) -> std::result::Result<(String, String), String> {
+pub fn parse_tag(text: &str) -> Result<(String, String)> {
     match text.split_once('=') {
         Some((key, value)) if !key.is_empty() => Ok((key.to_string(), value.to_string())),
-        _ => Err(format!("expected KEY=VALUE, e.g. env=dev, got \"{text}\"")),
+        _ => Err(Error::usage(format!(
+            "expected KEY=VALUE, e.g. env=dev, got \"{text}\""
+        ))),
     }
 }
 
 /// A request rate: a positive number.
-pub fn parse_rate(text: &str) -> std::result::Result<f64, String> {
+pub fn parse_rate(text: &str) -> Result<f64> {
     match text.parse::<f64>() {
         Ok(rate) if rate > 0.0 && rate.is_finite() => Ok(rate),
-        _ => Err(format!(
+        _ => Err(Error::usage(format!(
             "expected a positive number of requests per second, got \"{text}\""
-        )),
+        ))),
     }
 }
 

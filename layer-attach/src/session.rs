@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use aws_sdk_lambda::Client;
 use indicatif::{ProgressBar, ProgressStyle};
+use layer_aws::RequestCounter;
 use layer_core::Result;
 
 use crate::Args;
@@ -32,10 +33,12 @@ pub struct Session {
 }
 
 impl Session {
-    /// Clients for the regions (credentials are checked up front, before any change).
+    /// Clients for the regions (credentials are checked up front, before any
+    /// change), whose requests `counter` counts.
     pub async fn connect(
         args: &Args,
         regions: impl IntoIterator<Item = String>,
+        counter: &RequestCounter,
     ) -> Result<Session> {
         let mut clients = BTreeMap::new();
         for region in regions {
@@ -47,7 +50,7 @@ impl Session {
             clients.insert(
                 region,
                 Region {
-                    client: Client::new(&config),
+                    client: layer_aws::lambda_client(&config, counter),
                     pacers: Pacers {
                         control: Pacer::per_second(args.rate),
                         reads: Pacer::per_second(READS_PER_SECOND.max(args.rate)),

@@ -6,33 +6,17 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
-use layer_aws::{aws_error, is_error_code};
+use layer_aws::{RequestCounter, aws_error, is_error_code, lambda_types};
 use layer_core::arn::LayerVersionArn;
 use layer_core::io::RecordWriter;
-use layer_core::sections::{Attachment, AttachmentStatus, names};
-use layer_core::{Error, Record, Result};
-use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value};
+use layer_core::sections::{AliasMove, Attachment, AttachmentStatus, names};
+use layer_core::{Context, Error, Record, Result};
+use serde_json::Map;
 
 use crate::Args;
 use crate::plan::MAX_LAYERS;
 use crate::session::{Region, Session, run_bounded};
 use crate::update::{Applied, Limits, set_layers};
-
-/// An alias a deploy moved (`--alias`): from version `before` (none: the deploy
-/// created it) to `after`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct AliasMove {
-    pub name: String,
-    pub before: Option<String>,
-    pub after: String,
-}
-
-impl AliasMove {
-    pub fn to_json(&self) -> Value {
-        serde_json::to_value(self).unwrap_or(Value::Null)
-    }
-}
 
 /// What restoring one function came to.
 #[derive(Debug, Clone, PartialEq)]
@@ -46,31 +30,17 @@ pub enum Restore {
     Failed(String),
 }
 
-/// Restore one function's `before` list (and alias), guarded by what the deploy
-/// left behind. Also returns the layers the function had when read.
+/// Restore the `before` list (and alias) of a deploy's entry, guarded by what
+/// the deploy left behind (`after`); with `dry_run`, only say whether it would.
+/// Also returns the layers the function had when read.
 pub async fn restore(
     region: &Region,
     limits: Limits,
-    function: &str,
-    before: &[String],
-    after: &[String],
-    alias: Option<&AliasMove>,
-    force: bool,
-) -> (Restore, Option<Vec<String>>) {
-    restore_or_plan(region, limits, function, before, after, alias, force, false).await
-}
-
-#[allow(clippy::too_many_arguments)]
-async fn restore_or_plan(
-    region: &Region,
-    limits: Limits,
-    function: &str,
-    before: &[String],
-    after: &[String],
-    alias: Option<&AliasMove>,
+    deployed: &Attachment,
     force: bool,
     dry_run: bool,
-) -> (Restore, Option<Vec<String>>) {
+) -> (Restore, Option<Vec<LayerVersionArn>>) {
+    let (function, before, after) = (&deployed.function, &deployed.before, &deployed.after);
     region.pacers.reads.wait().await;
     let read = region
         .client
@@ -87,23 +57,22 @@ async fn restore_or_plan(
             );
         }
         Err(err) => {
-            let why = aws_error(&format!("reading {function}"), err).to_string();
+            let why = format!("{:#}", aws_error(&format!("reading {function}"), err));
             return (Restore::Failed(why), None);
         }
     };
-    let current: Vec<String> = config
-        .layers()
-        .iter()
-        .filter_map(|layer| layer.arn().map(str::to_string))
-        .collect();
-    let layers = if current == before {
+    let current = match lambda_types::function_layers(config.layers(), function) {
+        Ok(current) => current,
+        Err(err) => return (Restore::Failed(format!("{err:#}")), None),
+    };
+    let layers = if current == *before {
         Restore::AlreadyThere
-    } else if current != after && !force {
+    } else if current != *after && !force {
         Restore::Conflict(format!(
             "its layers changed since the deploy: it has [{}], the deploy left [{}]; \
              --force restores the before list anyway",
-            current.join(", "),
-            after.join(", ")
+            joined(&current),
+            joined(after)
         ))
     } else if dry_run {
         Restore::Planned
@@ -122,7 +91,7 @@ async fn restore_or_plan(
             Applied::Failed(why) => Restore::Failed(why),
         }
     };
-    let result = match (layers, alias) {
+    let result = match (layers, &deployed.alias) {
         (layers @ (Restore::Restored | Restore::AlreadyThere | Restore::Planned), Some(alias)) => {
             match restore_alias(region, function, alias, force, dry_run).await {
                 Restore::AlreadyThere => layers,
@@ -156,17 +125,17 @@ async fn restore_alias(
     let current = match read {
         Ok(current) => Some(current.function_version().unwrap_or_default().to_string()),
         Err(err) if is_error_code(&err, "ResourceNotFoundException") => None,
-        Err(err) => return Restore::Failed(aws_error("GetAlias", err).to_string()),
+        Err(err) => return Restore::Failed(format!("{:#}", aws_error("GetAlias", err))),
     };
     if current == alias.before {
         return Restore::AlreadyThere;
     }
-    if current.as_deref() != Some(alias.after.as_str()) && !force {
+    if current != alias.after && !force {
         return Restore::Conflict(format!(
             "alias {} points at version {}, not at {} where the deploy left it",
             alias.name,
             current.as_deref().unwrap_or("(none)"),
-            alias.after
+            alias.after.as_deref().unwrap_or("(none)")
         ));
     }
     if dry_run {
@@ -196,25 +165,31 @@ async fn restore_alias(
     };
     match done {
         Ok(()) => Restore::Restored,
-        Err(err) => Restore::Failed(format!("restoring alias {}: {err}", alias.name)),
+        Err(err) => Restore::Failed(format!("restoring alias {}: {err:#}", alias.name)),
     }
+}
+
+fn joined(arns: &[LayerVersionArn]) -> String {
+    arns.iter()
+        .map(LayerVersionArn::to_string)
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// One function to restore, and the records that mention it.
 #[derive(Debug, Clone)]
 struct Undo {
     entry: Attachment,
-    alias: Option<AliasMove>,
     records: Vec<usize>,
 }
 
-pub async fn run(args: &Args, mut records: Vec<Record>) -> Result<()> {
+pub async fn run(args: &Args, mut records: Vec<Record>, counter: &RequestCounter) -> Result<()> {
     let work = collect(&records)?;
     if work.is_empty() {
         tracing::warn!("the deploy records changed no function: nothing to undo");
     }
     let regions: BTreeSet<String> = work.iter().map(|u| u.entry.region.clone()).collect();
-    let session = Arc::new(Session::connect(args, regions).await?);
+    let session = Arc::new(Session::connect(args, regions, counter).await?);
     let bar = session.progress(work.len(), "restoring");
     let task_bar = bar.clone();
     let (force, dry_run) = (args.force, args.dry_run);
@@ -222,13 +197,10 @@ pub async fn run(args: &Args, mut records: Vec<Record>) -> Result<()> {
         let bar = task_bar.clone();
         async move {
             let entry = &undo.entry;
-            let result = restore_or_plan(
+            let result = restore(
                 session.region(&entry.region),
                 session.limits,
-                &entry.function,
-                &entry.before,
-                &entry.after,
-                undo.alias.as_ref(),
+                entry,
                 force,
                 dry_run,
             )
@@ -270,16 +242,6 @@ pub async fn run(args: &Args, mut records: Vec<Record>) -> Result<()> {
                 reason.as_deref().unwrap_or_default()
             );
         }
-        let mut extra = Map::new();
-        if let Some(alias) = &undo.alias {
-            // The move back: from the deploy's version to the one before (none: deleted).
-            let back = serde_json::json!({
-                "name": alias.name,
-                "before": alias.after,
-                "after": alias.before,
-            });
-            extra.insert("alias".into(), back);
-        }
         let entry = Attachment {
             region: undo.entry.region.clone(),
             function: undo.entry.function.clone(),
@@ -288,7 +250,10 @@ pub async fn run(args: &Args, mut records: Vec<Record>) -> Result<()> {
             after: undo.entry.before.clone(),
             status,
             reason,
-            extra,
+            published_version: None,
+            // The move back: from the deploy's version to the one before (none: deleted).
+            alias: undo.entry.alias.as_ref().map(AliasMove::reversed),
+            extra: Map::new(),
         };
         outcomes.push((undo.records, entry));
     }
@@ -320,7 +285,7 @@ fn collect(records: &[Record]) -> Result<Vec<Undo>> {
         let number = index + 1;
         let entries: Vec<Attachment> = record
             .require_section(names::ATTACHMENTS, "layer-attach (a deploy record)")
-            .map_err(|err| in_record(number, err))?;
+            .context(format!("record {number}"))?;
         for entry in entries {
             if !matches!(
                 entry.status,
@@ -328,18 +293,7 @@ fn collect(records: &[Record]) -> Result<Vec<Undo>> {
             ) {
                 continue;
             }
-            check_entry(number, &entry)?;
-            let alias = match entry.extra.get("alias") {
-                None | Some(Value::Null) => None,
-                Some(value) => Some(serde_json::from_value::<AliasMove>(value.clone()).map_err(
-                    |err| {
-                        Error::input(format!(
-                            "record {number}: the alias of {} is not valid: {err}",
-                            entry.function
-                        ))
-                    },
-                )?),
-            };
+            check_entry(&entry).context(format!("record {number}"))?;
             let key = (entry.region.clone(), entry.function.clone());
             match work.get_mut(&key) {
                 Some(known)
@@ -361,7 +315,6 @@ fn collect(records: &[Record]) -> Result<Vec<Undo>> {
                         key,
                         Undo {
                             entry,
-                            alias,
                             records: vec![index],
                         },
                     );
@@ -372,28 +325,16 @@ fn collect(records: &[Record]) -> Result<Vec<Undo>> {
     Ok(work.into_values().collect())
 }
 
-fn check_entry(number: usize, entry: &Attachment) -> Result<()> {
-    layer_aws::validate_region(&entry.region).map_err(|err| in_record(number, err))?;
+/// What the typed section cannot say: the region is a region, and `before`
+/// is a list Lambda would take back.
+fn check_entry(entry: &Attachment) -> Result<()> {
+    layer_aws::validate_region(&entry.region)?;
     if entry.before.len() > MAX_LAYERS {
         return Err(Error::input(format!(
-            "record {number}: {} has {} layers in \"before\"; Lambda allows at most {MAX_LAYERS}",
+            "{} has {} layers in \"before\"; Lambda allows at most {MAX_LAYERS}",
             entry.function,
             entry.before.len()
         )));
     }
-    for arn in entry.before.iter().chain(&entry.after) {
-        arn.parse::<LayerVersionArn>()
-            .map_err(|err| in_record(number, err))?;
-    }
     Ok(())
-}
-
-fn in_record(number: usize, err: Error) -> Error {
-    match err {
-        Error::Input { problem, fix } | Error::Usage { problem, fix } => Error::Input {
-            problem: format!("record {number}: {problem}"),
-            fix,
-        },
-        other => other,
-    }
 }

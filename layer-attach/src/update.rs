@@ -6,7 +6,9 @@ use std::time::{Duration, Instant};
 
 use aws_sdk_lambda::Client;
 use aws_sdk_lambda::types::LastUpdateStatus;
+use layer_aws::retry::backoff;
 use layer_aws::{aws_error, is_error_code};
+use layer_core::arn::LayerVersionArn;
 
 /// Spaces requests evenly: at most `rate` a second, shared by every task.
 /// Evenly rather than in bursts, so that a run stays under a token-bucket limit
@@ -73,7 +75,7 @@ pub async fn set_layers(
     pacers: &Pacers,
     limits: Limits,
     function: &str,
-    layers: &[String],
+    layers: &[LayerVersionArn],
     revision_id: Option<&str>,
 ) -> Applied {
     let started = Instant::now();
@@ -84,7 +86,9 @@ pub async fn set_layers(
         let sent = client
             .update_function_configuration()
             .function_name(function)
-            .set_layers(Some(layers.to_vec()))
+            .set_layers(Some(
+                layers.iter().map(LayerVersionArn::to_string).collect(),
+            ))
             .set_revision_id(revision_id.map(str::to_string))
             .send()
             .await;
@@ -118,7 +122,7 @@ pub async fn set_layers(
         ]
         .iter()
         .any(|code| is_error_code(&err, code));
-        let message = aws_error(&format!("updating {function}"), err).to_string();
+        let message = format!("{:#}", aws_error(&format!("updating {function}"), err));
         if !retryable {
             return Applied::Failed(message);
         }
@@ -175,9 +179,10 @@ pub async fn wait_until_done(
             },
             Err(err) if is_error_code(&err, "TooManyRequestsException") => continue,
             Err(err) => {
-                return Applied::Failed(
-                    aws_error(&format!("waiting for {function}'s update"), err).to_string(),
-                );
+                return Applied::Failed(format!(
+                    "{:#}",
+                    aws_error(&format!("waiting for {function}'s update"), err)
+                ));
             }
         }
     }
@@ -188,32 +193,4 @@ fn update_failed(reason: Option<&str>) -> String {
         "AWS reports the update as Failed: {}",
         reason.unwrap_or("no reason given")
     )
-}
-
-/// Exponential backoff with full jitter: a random wait up to 0.25 s, 0.5 s, 1 s,
-/// ... capped at 8 s, so that many tasks that hit the same limit spread out.
-pub fn backoff(attempt: u32) -> Duration {
-    let ceiling = (250u64 << attempt.saturating_sub(1).min(5)).min(8_000);
-    Duration::from_millis(fastrand::u64(ceiling / 4..=ceiling))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn backoff_grows_and_is_capped() {
-        for attempt in 1..20 {
-            let delay = backoff(attempt);
-            let ceiling = (250u64 << (attempt - 1).min(5)).min(8_000);
-            assert!(
-                delay <= Duration::from_millis(ceiling),
-                "{attempt}: {delay:?}"
-            );
-            assert!(
-                delay >= Duration::from_millis(ceiling / 4),
-                "{attempt}: {delay:?}"
-            );
-        }
-    }
 }

@@ -326,6 +326,49 @@ async fn selectors_choose_functions_and_incompatible_ones_are_skipped() {
     );
 }
 
+/// A user of the layer on a runtime outside the Python table (nodejs) is read
+/// like any other and skipped with the reason; the run reports its requests
+/// at -v the way every AWS tool does.
+#[tokio::test]
+async fn other_runtimes_are_skipped_with_the_reason_and_requests_are_counted() {
+    let account = Account::new().await;
+    let common = layer_versions(&account, "common", 2).await;
+    for spec in [
+        FunctionSpec::new("web")
+            .runtime("nodejs20.x")
+            .layer(&common[0]),
+        FunctionSpec::new("api").layer(&common[0]),
+    ] {
+        account.create_function(REGION, &spec).await;
+    }
+    let run = attach(&account, None, &["-v"], &lines(&[record(&common[1])]));
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let web = entry(&run.records[0], "web");
+    assert_eq!(web["status"], "skipped");
+    assert!(
+        web["reason"]
+            .as_str()
+            .unwrap()
+            .contains("runtime nodejs20.x"),
+        "{web}"
+    );
+    assert_eq!(entry(&run.records[0], "api")["status"], "updated");
+    assert_eq!(
+        account.function_layers(REGION, "web").await,
+        list![&common[0]]
+    );
+    let requests = run
+        .stderr
+        .lines()
+        .find_map(|line| line.split("AWS requests: ").nth(1))
+        .unwrap_or_else(|| panic!("no request count in:\n{}", run.stderr));
+    assert!(
+        requests.contains("Lambda.UpdateFunctionConfiguration=1")
+            && requests.contains("Lambda.GetLayerVersion=1"),
+        "{requests}"
+    );
+}
+
 #[tokio::test]
 async fn dry_run_plans_and_changes_nothing() {
     let account = Account::new().await;

@@ -5,24 +5,14 @@ use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use layer_core::Error;
 
 /// Turn an SDK error into a message that names the call, AWS's error code and
-/// message, and a fix where one is known.
+/// message, and a fix where one is known. What the SDK knows beyond AWS's own
+/// words (why a connection failed, which timeout struck) is kept as the cause.
 pub fn aws_error<E, R>(action: &str, err: SdkError<E, R>) -> Error
 where
     E: ProvideErrorMetadata + StdError + Send + Sync + 'static,
-    R: std::fmt::Debug,
+    R: std::fmt::Debug + Send + Sync + 'static,
 {
-    match &err {
-        SdkError::DispatchFailure(failure) => {
-            let detail = failure
-                .as_connector_error()
-                .map(|e| e.to_string())
-                .unwrap_or_default();
-            Error::failed(format!("{action}: could not reach AWS ({detail})")).with_fix(
-                "check the network, the region, and --endpoint-url / AWS_ENDPOINT_URL if you use a local emulator",
-            )
-        }
-        SdkError::TimeoutError(_) => Error::failed(format!("{action}: AWS did not answer in time"))
-            .with_fix("retry; if it keeps happening, check the network or the endpoint"),
+    match err {
         SdkError::ServiceError(service) => {
             let inner = service.err();
             let code = inner.code().unwrap_or("UnknownError");
@@ -33,11 +23,30 @@ where
                 None => error,
             }
         }
-        _ => Error::failed(format!(
-            "{action}: {}",
-            aws_smithy_types::error::display::DisplayErrorContext(&err)
-        )),
+        err @ SdkError::DispatchFailure(_) => {
+            Error::failed(format!("{action}: could not reach AWS"))
+                .with_source(cause_of(err))
+                .with_fix(
+                    "check the network, the region, and --endpoint-url / AWS_ENDPOINT_URL if you use a local emulator",
+                )
+        }
+        err @ SdkError::TimeoutError(_) => {
+            Error::failed(format!("{action}: AWS did not answer in time"))
+                .with_source(cause_of(err))
+                .with_fix("retry; if it keeps happening, check the network or the endpoint")
+        }
+        err => Error::failed(action).with_source(err),
     }
+}
+
+/// The error under the SDK's wrapper ("dispatch failure", "timeout"), which
+/// says what actually happened.
+fn cause_of<E, R>(err: SdkError<E, R>) -> layer_core::error::Source
+where
+    E: StdError + Send + Sync + 'static,
+    R: std::fmt::Debug + Send + Sync + 'static,
+{
+    err.into_source().unwrap_or_else(|err| Box::new(err))
 }
 
 /// Is this AWS's error with that code (e.g. `ResourceNotFoundException`)?

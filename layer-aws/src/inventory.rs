@@ -8,22 +8,23 @@
 use aws_sdk_lambda::Client;
 use aws_sdk_lambda::types::{FunctionConfiguration, FunctionVersion};
 use layer_core::Result;
-use layer_core::arn::LayerVersionArn;
+use layer_core::arn::{LayerArn, LayerVersionArn};
+use layer_core::platform::{Architecture, Runtime};
 
-use crate::aws_error;
+use crate::{aws_error, lambda_types};
 
 /// One function, or one published version of it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FunctionInfo {
     pub name: String,
-    /// The unqualified function ARN.
+    /// The unqualified function ARN (passed through to reports, never taken apart).
     pub arn: String,
     /// `$LATEST` or a published version number.
     pub version: String,
-    pub runtime: Option<String>,
-    pub architectures: Vec<String>,
-    /// The function's layers, in order, as ARNs (some may not parse: kept raw).
-    pub layers: Vec<String>,
+    pub runtime: Option<Runtime>,
+    pub architectures: Vec<Architecture>,
+    /// The function's layers, in order.
+    pub layers: Vec<LayerVersionArn>,
     pub revision_id: Option<String>,
     pub last_update_status: Option<String>,
 }
@@ -33,23 +34,18 @@ impl FunctionInfo {
         self.version == "$LATEST"
     }
 
-    /// The function's layers that parse as layer version ARNs.
-    pub fn layer_arns(&self) -> Vec<LayerVersionArn> {
+    /// The version of `layer` this function uses.
+    pub fn version_of(&self, layer: &LayerArn) -> Option<i64> {
         self.layers
             .iter()
-            .filter_map(|arn| arn.parse().ok())
-            .collect()
-    }
-
-    /// The version of `layer` (matched by region, account and name) this function uses.
-    pub fn version_of(&self, layer: &LayerVersionArn) -> Option<i64> {
-        self.layer_arns()
-            .into_iter()
-            .find(|used| used.same_layer(layer))
+            .find(|used| used.is_version_of(layer))
             .map(|used| used.version)
     }
 
-    fn from_configuration(config: &FunctionConfiguration) -> FunctionInfo {
+    /// Read Lambda's answer; fails only on what Lambda itself never sends (a
+    /// layer that is not a layer version ARN, an unknown architecture).
+    pub fn from_configuration(config: &FunctionConfiguration) -> Result<FunctionInfo> {
+        let name = config.function_name().unwrap_or_default().to_string();
         let version = config.version().unwrap_or("$LATEST").to_string();
         let arn = config.function_arn().unwrap_or_default();
         // Qualified ARNs (versions) end in ":N"; keep the unqualified one.
@@ -57,24 +53,16 @@ impl FunctionInfo {
             Some((base, qualifier)) if qualifier == version || qualifier == "$LATEST" => base,
             _ => arn,
         };
-        FunctionInfo {
-            name: config.function_name().unwrap_or_default().to_string(),
+        Ok(FunctionInfo {
             arn: arn.to_string(),
-            version,
-            runtime: config.runtime().map(|r| r.as_str().to_string()),
-            architectures: config
-                .architectures()
-                .iter()
-                .map(|a| a.as_str().to_string())
-                .collect(),
-            layers: config
-                .layers()
-                .iter()
-                .filter_map(|l| l.arn().map(str::to_string))
-                .collect(),
+            runtime: config.runtime().map(lambda_types::runtime),
+            architectures: lambda_types::architectures(config.architectures())?,
+            layers: lambda_types::function_layers(config.layers(), &name)?,
             revision_id: config.revision_id().map(str::to_string),
             last_update_status: config.last_update_status().map(|s| s.as_str().to_string()),
-        }
+            name,
+            version,
+        })
     }
 }
 
@@ -97,11 +85,9 @@ pub async fn list_functions(client: &Client, versions: Versions) -> Result<Vec<F
     let mut functions = Vec::new();
     while let Some(page) = pages.next().await {
         let page = page.map_err(|err| aws_error("listing functions (ListFunctions)", err))?;
-        functions.extend(
-            page.functions()
-                .iter()
-                .map(FunctionInfo::from_configuration),
-        );
+        for config in page.functions() {
+            functions.push(FunctionInfo::from_configuration(config)?);
+        }
     }
     Ok(functions)
 }

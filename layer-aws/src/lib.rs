@@ -1,12 +1,33 @@
 //! What every AWS tool shares: the `--region/--profile/--endpoint-url` flags,
-//! building an SDK config from them (with adaptive retry and timeouts), and
-//! turning SDK errors into messages a person can act on.
+//! building an SDK config from them (with adaptive retry and timeouts), turning
+//! SDK errors into messages a person can act on, Lambda's answers parsed into
+//! `layer_core` types, the request counter, the backoff of our own retry loops,
+//! and starting the async runtime.
 
 mod config;
+pub mod dates;
 mod errors;
 pub mod inventory;
+pub mod lambda_types;
+pub mod requests;
+pub mod retry;
+
+use std::future::Future;
 
 pub use config::{AwsArgs, validate_region};
 pub use errors::{aws_error, is_error_code};
+pub use requests::{RequestCounter, lambda_client};
 
 pub use aws_config::SdkConfig;
+
+/// Run a tool's async body to the end on a multi-threaded runtime (the AWS SDK
+/// needs one; every AWS tool starts it here, the same way).
+pub fn block_on<T>(body: impl Future<Output = layer_core::Result<T>>) -> layer_core::Result<T> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|err| {
+            layer_core::Error::failed("cannot start the async runtime").with_source(err)
+        })?;
+    runtime.block_on(body)
+}

@@ -1,6 +1,7 @@
 //! The function inventory against moto_server, through the real SDK.
 
 use layer_aws::inventory::{Versions, list_functions};
+use layer_core::platform::{Architecture, Runtime};
 use layer_test_harness::{Account, FunctionSpec, REGION};
 
 #[tokio::test]
@@ -53,16 +54,53 @@ async fn lists_latest_and_published_versions_with_their_layers() {
         .find(|f| f.name == "api" && f.is_latest())
         .expect("api $LATEST");
     let common: layer_core::arn::LayerVersionArn = v2.parse().unwrap();
+    let common = common.layer_arn();
     assert_eq!(api_v1.version_of(&common), Some(1), "{api_v1:?}");
     assert_eq!(api_latest.version_of(&common), Some(2), "{api_latest:?}");
-    assert_eq!(api_latest.layers, vec![v2.clone(), other.clone()]);
+    let layers: Vec<String> = api_latest.layers.iter().map(|a| a.to_string()).collect();
+    assert_eq!(layers, [v2.clone(), other.clone()]);
     assert!(
         !api_v1.arn.ends_with(":1"),
         "unqualified arn expected: {}",
         api_v1.arn
     );
     let worker = all.iter().find(|f| f.name == "worker").unwrap();
-    assert_eq!(worker.architectures, ["arm64"]);
+    assert_eq!(worker.architectures, [Architecture::Arm64]);
     assert_eq!(worker.version_of(&common), None);
-    assert_eq!(worker.runtime.as_deref(), Some("python3.11"));
+    assert_eq!(worker.runtime, Some(Runtime::from("python3.11")));
+}
+
+/// Functions of every kind of runtime share an account with the layer's users:
+/// a runtime outside the Python table is read and kept as Lambda reports it.
+#[tokio::test]
+async fn runtimes_the_tools_cannot_build_for_are_listed_not_refused() {
+    let account = Account::new().await;
+    let common = account
+        .publish_layer(REGION, "common", &[("python/c.py", b"1")])
+        .await;
+    for (name, runtime) in [
+        ("web", "nodejs20.x"),
+        ("legacy", "python3.8"),
+        ("api", "python3.12"),
+    ] {
+        account
+            .create_function(
+                REGION,
+                &FunctionSpec::new(name).runtime(runtime).layer(&common),
+            )
+            .await;
+    }
+    let lambda = account.lambda(REGION).await;
+    let listed = list_functions(&lambda, Versions::LatestOnly).await.unwrap();
+    let runtime_of = |name: &str| {
+        listed
+            .iter()
+            .find(|f| f.name == name)
+            .and_then(|f| f.runtime.clone())
+            .unwrap()
+    };
+    assert_eq!(runtime_of("web"), Runtime::Other("nodejs20.x".into()));
+    assert_eq!(runtime_of("legacy"), Runtime::Other("python3.8".into()));
+    assert_eq!(runtime_of("api").python().map(|p| p.minor), Some(12));
+    assert!(listed.iter().all(|f| f.layers.len() == 1), "{listed:?}");
 }

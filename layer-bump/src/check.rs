@@ -9,9 +9,9 @@
 
 use layer_core::io::RecordWriter;
 use layer_core::record::LAYER_RECORD;
+use layer_core::sections::{CheckSection, names};
 use layer_core::{Error, Record, Result};
 use semver::{Comparator, Op, Version, VersionReq};
-use serde_json::json;
 
 /// The options of `layer-bump check`.
 #[derive(Debug, Clone, clap::Args)]
@@ -45,13 +45,13 @@ pub fn run(args: &CheckArgs) -> Result<()> {
     let verdict = judge(&have, &need);
     let mut record = Record::new(LAYER_RECORD);
     record.set_section(
-        "check",
-        &json!({
-            "have": have.to_string(),
-            "need": need.to_string(),
-            "compatible": verdict.compatible,
-            "reason": verdict.reason,
-        }),
+        names::CHECK,
+        &CheckSection {
+            have: have.to_string(),
+            need: need.to_string(),
+            compatible: verdict.compatible,
+            reason: verdict.reason.clone(),
+        },
     )?;
     RecordWriter::stdout().write(&record)?;
     if verdict.compatible {

@@ -196,9 +196,10 @@ fn refuse_next_options(given: &NextArgs) -> Result<()> {
     Ok(())
 }
 
-fn parse_version(text: &str) -> std::result::Result<semver::Version, String> {
-    semver::Version::parse(text.trim())
-        .map_err(|err| format!("{err} (expected a semantic version like 1.0.0)"))
+fn parse_version(text: &str) -> Result<semver::Version> {
+    semver::Version::parse(text.trim()).map_err(|err| {
+        layer_core::Error::usage(format!("{err} (expected a semantic version like 1.0.0)"))
+    })
 }
 
 /// Run the tool.

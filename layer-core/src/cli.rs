@@ -71,20 +71,59 @@ pub fn finish(tool: &str, result: Result<(), Error>) -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
-            let code = err.exit_code();
             if !matches!(err, Error::BrokenPipe) {
-                let mut stderr = std::io::stderr().lock();
-                let label = if matches!(err, Error::Findings(_)) {
-                    "found"
-                } else {
-                    "error"
-                };
-                let _ = writeln!(stderr, "{tool}: {label}: {err}");
-                if let Some(fix) = err.fix() {
-                    let _ = writeln!(stderr, "{tool}: hint: {fix}");
-                }
+                let _ = report(tool, &err, &mut std::io::stderr().lock());
             }
-            ExitCode::from(code)
+            ExitCode::from(err.exit_code())
         }
+    }
+}
+
+/// The message for people: `TOOL: error: PROBLEM`, one `TOOL: caused by: CAUSE`
+/// line per cause, then `TOOL: hint: FIX` where a fix is known.
+fn report(tool: &str, err: &Error, out: &mut impl Write) -> std::io::Result<()> {
+    let label = if matches!(err, Error::Findings(_)) {
+        "found"
+    } else {
+        "error"
+    };
+    writeln!(out, "{tool}: {label}: {err}")?;
+    for cause in err.causes() {
+        writeln!(out, "{tool}: caused by: {cause}")?;
+    }
+    if let Some(fix) = err.fix() {
+        writeln!(out, "{tool}: hint: {fix}")?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_message_shows_problem_causes_and_hint_in_that_order() {
+        let err = Error::failed("listing functions (ListFunctions): could not reach AWS")
+            .with_source(std::io::Error::other("connection refused"))
+            .with_fix("check the network");
+        let mut out = Vec::new();
+        report("layer-watch", &err, &mut out).unwrap();
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "layer-watch: error: listing functions (ListFunctions): could not reach AWS\n\
+             layer-watch: caused by: connection refused\n\
+             layer-watch: hint: check the network\n"
+        );
+        let mut out = Vec::new();
+        report(
+            "layer-attach",
+            &Error::Findings("1 failed".into()),
+            &mut out,
+        )
+        .unwrap();
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "layer-attach: found: 1 failed\n"
+        );
     }
 }

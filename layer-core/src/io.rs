@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::error::{Error, Result};
+use crate::error::{Context, Error, Result};
 use crate::record::{Record, SchemaName};
 
 /// The most input a tool reads. Records are small (a few KiB each); this bound
@@ -54,7 +54,9 @@ impl Input {
                 .take(limit)
                 .read_to_end(&mut buf),
         };
-        read.map_err(|err| Error::input(format!("cannot read {}: {err}", self.describe())))?;
+        read.map_err(|err| {
+            Error::input(format!("cannot read {}", self.describe())).with_source(err)
+        })?;
         if buf.len() as u64 > MAX_INPUT_BYTES {
             return Err(Error::input(format!(
                 "{} holds more than {} MiB of records",
@@ -71,13 +73,7 @@ impl Input {
 /// document (or several, one after another). Blank input gives no records.
 pub fn read_records(input: &Input, accepted: &[SchemaName]) -> Result<Vec<Record>> {
     let bytes = input.read_all()?;
-    parse_records(&bytes, accepted).map_err(|err| match err {
-        Error::Input { problem, fix } => Error::Input {
-            problem: format!("{}: {problem}", input.describe()),
-            fix,
-        },
-        other => other,
-    })
+    parse_records(&bytes, accepted).context(input.describe())
 }
 
 /// Parse records from bytes; errors carry the line (and column) they happened on.

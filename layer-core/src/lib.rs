@@ -2,9 +2,11 @@
 //!
 //! Every tool reads and writes *records*: JSON objects, one per line, each
 //! carrying a `"schema": "<name>/v<major>"` field. A stage adds its own
-//! section (`version`, `layer`, `artifact`, `published`, `attachments`) and
-//! passes every other field through untouched, so a record at the end of a
-//! pipe tells the whole story of a deploy.
+//! section (`version`, `layer`, `artifact`, `published`, `attachments`; or
+//! `check`, `pruned`) and passes every other field through untouched, so a
+//! record at the end of a pipe tells the whole story of a deploy. Sections are
+//! typed end to end: ARNs, runtimes and architectures are parsed once, where a
+//! record is read or an AWS answer comes in.
 //!
 //! This crate has no AWS dependency on purpose: `layer-pack` and `layer-bump`
 //! build without compiling the AWS SDK.
@@ -12,11 +14,13 @@
 pub mod arn;
 pub mod cli;
 pub mod error;
+pub mod hex;
 pub mod io;
+pub mod platform;
 pub mod record;
 pub mod retention;
 pub mod schemas;
 pub mod sections;
 
-pub use error::{Error, Result};
+pub use error::{Context, Error, Result};
 pub use record::{Record, SchemaName};

@@ -3,12 +3,13 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use layer_core::arn::validate_layer_name;
 use layer_core::sections::{LayerSection, RetentionPolicy};
-use layer_core::{Error, Result};
+use layer_core::{Context, Error, Result};
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
-use crate::target::{Arch, Runtime, Target};
+use crate::target::{Architecture, PythonRuntime, Target};
 
 /// Lambda's limit on a layer's description.
 const MAX_DESCRIPTION_CHARS: usize = 256;
@@ -56,8 +57,8 @@ pub struct LayerSpec {
     /// The layer folder (absent when everything came from flags).
     pub dir: Option<PathBuf>,
     pub section: LayerSection,
-    pub runtimes: Vec<Runtime>,
-    pub architectures: Vec<Arch>,
+    pub runtimes: Vec<PythonRuntime>,
+    pub architectures: Vec<Architecture>,
     /// The folder whose content goes under `python/` in the zip.
     pub library: Option<PathBuf>,
     pub requirements: Option<PathBuf>,
@@ -114,7 +115,7 @@ pub fn load(dir: Option<&Path>, overrides: &Overrides, version: Option<&str>) ->
         Error::input(format!("{where_}: the layer has no name"))
             .with_fix("add `name: my-layer` to layer.yaml, or pass --name")
     })?;
-    check_name(&name, &where_)?;
+    validate_layer_name(&name).context(&where_)?;
 
     let runtime_names = pick(&overrides.runtimes, yaml.compatible_runtimes);
     if runtime_names.is_empty() {
@@ -127,7 +128,7 @@ pub fn load(dir: Option<&Path>, overrides: &Overrides, version: Option<&str>) ->
     let runtimes = dedup(
         runtime_names
             .iter()
-            .map(|text| Runtime::parse(text).map_err(|err| prefix(err, &where_)))
+            .map(|text| PythonRuntime::parse(text).context(&where_))
             .collect::<Result<Vec<_>>>()?,
     );
     let arch_names = pick(&overrides.architectures, yaml.compatible_architectures);
@@ -139,7 +140,7 @@ pub fn load(dir: Option<&Path>, overrides: &Overrides, version: Option<&str>) ->
     let architectures = dedup(
         arch_names
             .iter()
-            .map(|text| Arch::parse(text).map_err(|err| prefix(err, &where_)))
+            .map(|text| Architecture::parse(text).context(&where_))
             .collect::<Result<Vec<_>>>()?,
     );
 
@@ -159,8 +160,8 @@ pub fn load(dir: Option<&Path>, overrides: &Overrides, version: Option<&str>) ->
         .into_iter()
         .map(|(key, value)| {
             let text = metadata_text(&key, value, &where_)?;
-            let text = substitute_env(&text, version)
-                .map_err(|err| prefix(err, &format!("{where_}: metadata.{key}")))?;
+            let text =
+                substitute_env(&text, version).context(format!("{where_}: metadata.{key}"))?;
             Ok((key, text))
         })
         .collect::<Result<BTreeMap<_, _>>>()?;
@@ -169,8 +170,8 @@ pub fn load(dir: Option<&Path>, overrides: &Overrides, version: Option<&str>) ->
         name,
         version: version.map(str::to_string),
         description,
-        compatible_runtimes: runtimes.iter().map(Runtime::to_string).collect(),
-        compatible_architectures: architectures.iter().map(|a| a.to_string()).collect(),
+        compatible_runtimes: runtimes.iter().map(|&r| r.into()).collect(),
+        compatible_architectures: architectures.clone(),
         license: overrides.license.clone().or(yaml.license),
         retention_policy: yaml.retention_policy.map(|policy| RetentionPolicy {
             versions_to_keep: policy.versions_to_keep,
@@ -293,21 +294,6 @@ fn must_be_file(path: &Path, flag: &str) -> Result<PathBuf> {
     }
 }
 
-fn check_name(name: &str, where_: &str) -> Result<()> {
-    let valid = (1..=140).contains(&name.len())
-        && name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
-    if valid {
-        Ok(())
-    } else {
-        Err(
-            Error::input(format!("{where_}: invalid layer name {name:?}"))
-                .with_fix("Lambda layer names are 1 to 140 letters, digits, '-' or '_'"),
-        )
-    }
-}
-
 fn check_retention(policy: Option<&RetentionPolicy>, where_: &str) -> Result<()> {
     let Some(policy) = policy else { return Ok(()) };
     if policy.versions_to_keep == Some(0) || policy.delete_older_than_days == Some(0) {
@@ -388,16 +374,6 @@ fn dedup<T: PartialEq>(items: Vec<T>) -> Vec<T> {
         }
     }
     out
-}
-
-fn prefix(err: Error, where_: &str) -> Error {
-    match err {
-        Error::Input { problem, fix } => Error::Input {
-            problem: format!("{where_}: {problem}"),
-            fix,
-        },
-        other => other,
-    }
 }
 
 #[cfg(test)]

@@ -497,12 +497,7 @@ fn refuse_errors(name: &str, findings: &[Finding]) -> Result<()> {
     for finding in &errors {
         eprintln!("layer-pack: {name}: {}", describe(finding));
     }
-    let incompatible = errors.iter().any(|f| {
-        matches!(
-            f.check.as_str(),
-            "elf-machine" | "abi" | "glibc" | "wheel-tag"
-        )
-    });
+    let incompatible = errors.iter().any(|f| f.check.is_compatibility());
     let fix = if incompatible {
         "install wheels built for the declared runtimes and architectures (or declare only what the \
          layer supports); --allow-incompatible writes the zip anyway with these as warnings"
@@ -533,7 +528,4 @@ fn elapsed_ms(since: Instant) -> u64 {
     since.elapsed().as_millis() as u64
 }
 
-/// Lower-case hex of bytes.
-pub(crate) fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
+pub(crate) use layer_core::hex::encode as hex;

@@ -5,12 +5,12 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::io::Read;
 use std::path::Path;
 
-use layer_core::sections::{Finding, Severity};
+use layer_core::sections::{Check, Finding, Severity};
 use layer_core::{Error, Result};
 use rayon::prelude::*;
 use serde_json::Map;
 
-use crate::target::{Arch, Glibc, Runtime, Target};
+use crate::target::{Architecture, Glibc, PythonRuntime, Target};
 use crate::tree::{Entry, Tree};
 
 /// Function plus all its layers, unzipped (AWS Lambda quotas).
@@ -25,10 +25,10 @@ pub struct Policy {
     pub allow_incompatible: bool,
 }
 
-pub fn finding(severity: Severity, check: &str, path: Option<&str>, message: String) -> Finding {
+pub fn finding(severity: Severity, check: Check, path: Option<&str>, message: String) -> Finding {
     Finding {
         severity,
-        check: check.to_string(),
+        check,
         path: path.map(str::to_string),
         message,
         targets: Vec::new(),
@@ -38,7 +38,7 @@ pub fn finding(severity: Severity, check: &str, path: Option<&str>, message: Str
 
 fn mismatch(
     policy: Policy,
-    check: &str,
+    check: Check,
     path: &str,
     targets: &[Target],
     message: String,
@@ -70,7 +70,7 @@ pub fn check_tree(
     for path in &tree.overridden {
         findings.push(finding(
             Severity::Warning,
-            "override",
+            Check::Override,
             Some(path),
             "the library's file replaces the one an installed dependency put at the same path"
                 .into(),
@@ -100,7 +100,7 @@ fn stray_code(dir: &Path) -> Result<Vec<Finding>> {
         if is_code {
             findings.push(finding(
                 Severity::Error,
-                "layout",
+                Check::Layout,
                 Some(&name),
                 format!(
                     "{} is outside python/: Lambda extracts layers to /opt and puts only /opt/python \
@@ -116,7 +116,7 @@ fn stray_code(dir: &Path) -> Result<Vec<Finding>> {
 /// Paths Lambda's Python never looks at.
 fn layout(tree: &Tree, targets: &[Target]) -> Vec<Finding> {
     let mut findings = Vec::new();
-    let runtimes: BTreeSet<Runtime> = targets.iter().map(|t| t.runtime).collect();
+    let runtimes: BTreeSet<PythonRuntime> = targets.iter().map(|t| t.runtime).collect();
     let mut site_versions: BTreeMap<String, u64> = BTreeMap::new();
     let mut nested = 0u64;
     let mut bare_site = 0u64;
@@ -137,7 +137,7 @@ fn layout(tree: &Tree, targets: &[Target]) -> Vec<Finding> {
     if nested > 0 {
         findings.push(finding(
             Severity::Error,
-            "layout",
+            Check::Layout,
             Some("python/python/"),
             format!("{nested} files are under python/python/, which is not on sys.path; the layer's folder already maps to python/: move the content one level up"),
         ));
@@ -145,7 +145,7 @@ fn layout(tree: &Tree, targets: &[Target]) -> Vec<Finding> {
     if bare_site > 0 {
         findings.push(finding(
             Severity::Error,
-            "layout",
+            Check::Layout,
             Some("python/site-packages/"),
             format!("{bare_site} files are under python/site-packages/, which Lambda does not put on sys.path; use python/ or python/lib/python3.X/site-packages/"),
         ));
@@ -155,7 +155,7 @@ fn layout(tree: &Tree, targets: &[Target]) -> Vec<Finding> {
         if !declared {
             findings.push(finding(
                 Severity::Error,
-                "layout",
+                Check::Layout,
                 Some(&format!("python/lib/python{version}/site-packages/")),
                 format!("{count} files are in the site-packages of python{version}, which the layer does not declare; only python{version} reads that folder"),
             ));
@@ -166,7 +166,7 @@ fn layout(tree: &Tree, targets: &[Target]) -> Vec<Finding> {
             if !site_versions.contains_key(&runtime.python_version()) {
                 findings.push(finding(
                     Severity::Warning,
-                    "layout",
+                    Check::Layout,
                     None,
                     format!("{runtime} sees nothing under python/lib/*/site-packages/ (only python/ itself): packages placed there are for other versions"),
                 ));
@@ -196,7 +196,7 @@ fn wheel_tags(tree: &Tree, targets: &[Target], policy: Policy) -> Result<Vec<Fin
         }
         let package = package_of(&entry.zip_path);
         let dist_info = entry.zip_path.trim_end_matches("WHEEL");
-        let mut by_problem: BTreeMap<(&str, String), Vec<Target>> = BTreeMap::new();
+        let mut by_problem: BTreeMap<(Check, String), Vec<Target>> = BTreeMap::new();
         for target in targets {
             if let Some(problem) = wheel_problem(&tags, *target, &package) {
                 by_problem.entry(problem).or_default().push(*target);
@@ -239,7 +239,7 @@ impl WheelTag {
 
     /// The glibc a platform tag needs on an architecture; None when it is not
     /// for Linux/glibc on that architecture. `any` needs nothing.
-    fn platform_glibc(&self, arch: Arch) -> Option<Glibc> {
+    fn platform_glibc(&self, arch: Architecture) -> Option<Glibc> {
         let platform = self.platform.as_str();
         if platform == "any" {
             return Some(Glibc(0, 0));
@@ -256,7 +256,7 @@ impl WheelTag {
 
     /// Can this Python runtime load it? `py3`/`cp3X` with abi `none`, `abi3` from
     /// its minimum version on, or exactly `cp3X-cp3X`.
-    fn fits_python(&self, runtime: Runtime) -> bool {
+    fn fits_python(&self, runtime: PythonRuntime) -> bool {
         let digits = runtime.abi_digits();
         match self.abi.as_str() {
             "none" => self.python.starts_with("py3") || self.python == format!("cp{digits}"),
@@ -272,11 +272,7 @@ impl WheelTag {
 
 /// Why the wheel cannot run on the target (the check and the message), or None
 /// when one of its tags fits.
-fn wheel_problem(
-    tags: &[WheelTag],
-    target: Target,
-    package: &str,
-) -> Option<(&'static str, String)> {
+fn wheel_problem(tags: &[WheelTag], target: Target, package: &str) -> Option<(Check, String)> {
     let python_fits: Vec<&WheelTag> = tags
         .iter()
         .filter(|t| t.fits_python(target.runtime))
@@ -287,7 +283,7 @@ fn wheel_problem(
             .map(|t| format!("{}-{}", t.python, t.abi))
             .collect();
         return Some((
-            "wheel-tag",
+            Check::WheelTag,
             format!(
                 "`{package}` was built for {} and cannot be loaded by {}",
                 tag_list.join(", "),
@@ -302,7 +298,7 @@ fn wheel_problem(
     let Some(needed) = glibc_needed else {
         let platforms: BTreeSet<&str> = tags.iter().map(|t| t.platform.as_str()).collect();
         return Some((
-            "wheel-tag",
+            Check::WheelTag,
             format!(
                 "`{package}` is a wheel for {} and has no build for Linux {} with glibc",
                 platforms.into_iter().collect::<Vec<_>>().join(", "),
@@ -312,7 +308,7 @@ fn wheel_problem(
     };
     let available = target.runtime.glibc();
     (needed > available).then(|| {
-        ("glibc", format!(
+        (Check::Glibc, format!(
             "`{package}` is a manylinux_{}_{} wheel: it needs glibc {needed}, but {} runs on {} with glibc {available}",
             needed.0,
             needed.1,
@@ -325,7 +321,7 @@ fn wheel_problem(
 /// What an ELF file says about itself.
 #[derive(Debug)]
 struct ElfFacts {
-    machine: Option<Arch>,
+    machine: Option<Architecture>,
     machine_name: String,
     glibc: Option<Glibc>,
 }
@@ -362,8 +358,8 @@ fn elf_facts(path: &Path) -> Result<Option<ElfFacts>> {
         .with_fix("a truncated or corrupt shared library: reinstall the package")
     })?;
     let machine = match elf.header.e_machine {
-        goblin::elf::header::EM_X86_64 => Some(Arch::X86_64),
-        goblin::elf::header::EM_AARCH64 => Some(Arch::Arm64),
+        goblin::elf::header::EM_X86_64 => Some(Architecture::X86_64),
+        goblin::elf::header::EM_AARCH64 => Some(Architecture::Arm64),
         _ => None,
     };
     let machine_name = goblin::elf::header::machine_to_str(elf.header.e_machine).to_lowercase();
@@ -399,7 +395,7 @@ fn check_elf(entry: &Entry, facts: &ElfFacts, targets: &[Target], policy: Policy
         let archs: BTreeSet<&str> = wrong_arch.iter().map(|t| t.arch.lambda_name()).collect();
         findings.push(mismatch(
             policy,
-            "elf-machine",
+            Check::ElfMachine,
             path,
             &wrong_arch,
             format!(
@@ -420,7 +416,7 @@ fn check_elf(entry: &Entry, facts: &ElfFacts, targets: &[Target], policy: Policy
                 wrong_abi.iter().map(|t| t.runtime.to_string()).collect();
             findings.push(mismatch(
                 policy,
-                "abi",
+                Check::Abi,
                 path,
                 &wrong_abi,
                 format!(
@@ -440,7 +436,7 @@ fn check_elf(entry: &Entry, facts: &ElfFacts, targets: &[Target], policy: Policy
             let first = too_old[0].runtime;
             findings.push(mismatch(
                 policy,
-                "glibc",
+                Check::Glibc,
                 path,
                 &too_old,
                 format!(
@@ -464,7 +460,7 @@ fn extension_abi(zip_path: &str) -> Option<String> {
         .then(|| tag.to_string())
 }
 
-fn abi_fits(tag: &str, runtime: Runtime) -> bool {
+fn abi_fits(tag: &str, runtime: PythonRuntime) -> bool {
     if tag == "abi3" {
         return true;
     }
@@ -478,7 +474,7 @@ fn unzipped_size(bytes: u64) -> Finding {
     if bytes > MAX_UNZIPPED_BYTES {
         return finding(
             Severity::Error,
-            "size",
+            Check::Size,
             None,
             format!(
                 "the layer is {bytes} bytes unzipped, {} over Lambda's limit of {MAX_UNZIPPED_BYTES} for a function and all its layers",
@@ -488,7 +484,7 @@ fn unzipped_size(bytes: u64) -> Finding {
     }
     finding(
         Severity::Info,
-        "size",
+        Check::Size,
         None,
         format!(
             "{bytes} bytes unzipped: {} ({}%) left under Lambda's {MAX_UNZIPPED_BYTES} for the function and all its layers",
@@ -503,7 +499,7 @@ pub fn zipped_size(bytes: u64) -> Finding {
     if bytes > MAX_DIRECT_UPLOAD_ZIP_BYTES {
         return finding(
             Severity::Warning,
-            "size",
+            Check::Size,
             None,
             format!(
                 "the zip is {bytes} bytes, {} over the {MAX_DIRECT_UPLOAD_ZIP_BYTES}-byte limit of a direct upload: publish it through S3",
@@ -513,7 +509,7 @@ pub fn zipped_size(bytes: u64) -> Finding {
     }
     finding(
         Severity::Info,
-        "size",
+        Check::Size,
         None,
         format!(
             "the zip is {bytes} bytes: {} left under the {MAX_DIRECT_UPLOAD_ZIP_BYTES}-byte limit of a direct upload",
@@ -528,8 +524,8 @@ mod tests {
 
     fn target(runtime: &str, arch: &str) -> Target {
         Target {
-            runtime: Runtime::parse(runtime).unwrap(),
-            arch: Arch::parse(arch).unwrap(),
+            runtime: PythonRuntime::parse(runtime).unwrap(),
+            arch: Architecture::parse(arch).unwrap(),
         }
     }
 
@@ -542,7 +538,7 @@ mod tests {
         let bcrypt = tags(&["cp39-abi3-manylinux_2_28_x86_64"]);
         let (check, problem) =
             wheel_problem(&bcrypt, target("python3.11", "x86_64"), "bcrypt 5.0.0").unwrap();
-        assert_eq!(check, "glibc");
+        assert_eq!(check, Check::Glibc);
         assert!(
             problem.contains("glibc 2.28") && problem.contains("2.26"),
             "{problem}"
@@ -583,10 +579,10 @@ mod tests {
     #[test]
     fn extension_abi_tags_match_runtimes() {
         let tag = extension_abi("python/m/_s.cpython-311-x86_64-linux-gnu.so").unwrap();
-        assert!(abi_fits(&tag, Runtime::parse("python3.11").unwrap()));
-        assert!(!abi_fits(&tag, Runtime::parse("python3.12").unwrap()));
+        assert!(abi_fits(&tag, PythonRuntime::parse("python3.11").unwrap()));
+        assert!(!abi_fits(&tag, PythonRuntime::parse("python3.12").unwrap()));
         let tag = extension_abi("python/m/_s.cpython-313t-x86_64-linux-gnu.so").unwrap();
-        assert!(!abi_fits(&tag, Runtime::parse("python3.13").unwrap()));
+        assert!(!abi_fits(&tag, PythonRuntime::parse("python3.13").unwrap()));
         assert_eq!(
             extension_abi("python/numpy.libs/libgfortran-1234.so.5.0.0"),
             None

@@ -6,11 +6,12 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use base64::Engine;
+use layer_core::arn::validate_layer_name;
 use layer_core::io::{Input, read_records};
+use layer_core::platform::{Architecture, Runtime};
 use layer_core::record::LAYER_RECORD;
-use layer_core::sections::{Artifact, LayerSection, RetentionPolicy, names};
-use layer_core::{Error, Record, Result};
-use serde_json::json;
+use layer_core::sections::{Artifact, LayerSection, RetentionPolicy, Severity, names};
+use layer_core::{Context, Error, Record, Result};
 use sha2::{Digest, Sha256};
 
 use crate::description::{DESCRIPTION_LIMIT, describe};
@@ -26,8 +27,8 @@ pub struct Job {
     pub version: Option<String>,
     pub description: String,
     pub license: Option<String>,
-    pub runtimes: Vec<String>,
-    pub architectures: Vec<String>,
+    pub runtimes: Vec<Runtime>,
+    pub architectures: Vec<Architecture>,
     pub zip_path: PathBuf,
     pub zip_bytes: u64,
     pub sha256_hex: String,
@@ -60,23 +61,13 @@ pub fn prepare(args: &Args) -> Result<Vec<Job>> {
     records
         .into_iter()
         .enumerate()
-        .map(|(index, record)| job_for(args, record).map_err(|err| in_record(err, index + 1)))
+        .map(|(index, record)| job_for(args, record).context(format!("record {}", index + 1)))
         .collect()
-}
-
-fn in_record(err: Error, number: usize) -> Error {
-    match err {
-        Error::Input { problem, fix } => Error::Input {
-            problem: format!("record {number}: {problem}"),
-            fix,
-        },
-        other => other,
-    }
 }
 
 fn check_flags(args: &Args) -> Result<()> {
     if let Some(name) = &args.layer.name {
-        validate_name(name)?;
+        validate_layer_name(name).context("--name")?;
     }
     if let Some(text) = &args.layer.description
         && text.chars().count() > DESCRIPTION_LIMIT
@@ -90,7 +81,6 @@ fn check_flags(args: &Args) -> Result<()> {
         ));
     }
     validate_runtimes(&args.layer.runtimes)?;
-    validate_architectures(&args.layer.architectures)?;
     if let Some(bucket) = &args.upload.s3_bucket {
         validate_bucket(bucket)?;
     }
@@ -118,26 +108,23 @@ fn standalone_record(args: &Args, path: &Path) -> Result<Record> {
     };
     let (zip_bytes, sha256_hex, code_sha256) = hash_file(path)?;
     let (unzipped_bytes, files) = zip_contents(path)?;
-    // Built as JSON, not as struct literals: the sections belong to layer-pack
-    // and may gain fields; these are the ones its schema requires.
     let mut record = Record::new(LAYER_RECORD);
-    let mut layer = json!({
-        "name": name,
-        "compatible_runtimes": args.layer.runtimes,
-        "compatible_architectures": args.layer.architectures,
-    });
-    if let Some(license) = &args.layer.license {
-        layer["license"] = json!(license);
-    }
-    let artifact = json!({
-        "path": path.display().to_string(),
-        "zip_bytes": zip_bytes,
-        "unzipped_bytes": unzipped_bytes,
-        "files": files,
-        "sha256": sha256_hex,
-        "code_sha256": code_sha256,
-        "findings": [],
-    });
+    let layer = LayerSection {
+        name: name.clone(),
+        compatible_runtimes: args.layer.runtimes.clone(),
+        compatible_architectures: args.layer.architectures.clone(),
+        license: args.layer.license.clone(),
+        ..LayerSection::default()
+    };
+    let artifact = Artifact {
+        path: path.display().to_string(),
+        zip_bytes,
+        unzipped_bytes,
+        files,
+        sha256: sha256_hex,
+        code_sha256,
+        ..Artifact::default()
+    };
     record.set_section(names::LAYER, &layer)?;
     record.set_section(names::ARTIFACT, &artifact)?;
     Ok(record)
@@ -151,17 +138,16 @@ fn job_for(args: &Args, record: Record) -> Result<Job> {
         .name
         .clone()
         .unwrap_or_else(|| layer.name.clone());
-    validate_name(&name)?;
+    validate_layer_name(&name)?;
     if let Some(version) = &layer.version {
         validate_version(version)?;
     }
     let runtimes = pick(&args.layer.runtimes, &layer.compatible_runtimes);
     let architectures = pick(&args.layer.architectures, &layer.compatible_architectures);
     validate_runtimes(&runtimes)?;
-    validate_architectures(&architectures)?;
     check_limits(&artifact)?;
     if !args.layer.ignore_findings {
-        refuse_error_findings(&record, &artifact.path)?;
+        refuse_error_findings(&artifact)?;
     }
     let zip_path = PathBuf::from(&artifact.path);
     check_zip(&zip_path, &artifact)?;
@@ -222,7 +208,7 @@ pub fn retention_policy(
     from_record.filter(|p| p.versions_to_keep.is_some() || p.delete_older_than_days.is_some())
 }
 
-fn pick(flag: &[String], record: &[String]) -> Vec<String> {
+fn pick<T: Ord + Clone>(flag: &[T], record: &[T]) -> Vec<T> {
     let mut values = if flag.is_empty() {
         record.to_vec()
     } else {
@@ -235,35 +221,20 @@ fn pick(flag: &[String], record: &[String]) -> Vec<String> {
 
 /// layer-pack reports what its checks found; a finding of severity `error`
 /// means the layer would fail at runtime, so it is not published by default.
-/// (Read from the JSON, so that the check does not depend on the struct's shape.)
-fn refuse_error_findings(record: &Record, path: &str) -> Result<()> {
-    let findings = record
-        .get(names::ARTIFACT)
-        .and_then(|artifact| artifact.get("findings"))
-        .and_then(|findings| findings.as_array())
-        .cloned()
-        .unwrap_or_default();
-    let errors: Vec<String> = findings
+fn refuse_error_findings(artifact: &Artifact) -> Result<()> {
+    let errors: Vec<String> = artifact
+        .findings
         .iter()
-        .filter(|finding| finding.get("severity").and_then(|s| s.as_str()) == Some("error"))
-        .map(|finding| {
-            let check = finding
-                .get("check")
-                .and_then(|c| c.as_str())
-                .unwrap_or("check");
-            let message = finding
-                .get("message")
-                .and_then(|m| m.as_str())
-                .unwrap_or("");
-            format!("{check}: {message}")
-        })
+        .filter(|finding| finding.severity == Severity::Error)
+        .map(|finding| format!("{}: {}", finding.check, finding.message))
         .collect();
     if errors.is_empty() {
         return Ok(());
     }
     Err(Error::input(format!(
-        "layer-pack found {} error(s) in {path}: {}",
+        "layer-pack found {} error(s) in {}: {}",
         errors.len(),
+        artifact.path,
         errors.join("; ")
     ))
     .with_fix("fix the layer and pack it again, or pass --ignore-findings to publish it anyway"))
@@ -328,7 +299,7 @@ pub fn hash_file(path: &Path) -> Result<(u64, String, String)> {
         hasher.update(&buffer[..read]);
     }
     let digest = hasher.finalize();
-    let hex = digest.iter().map(|b| format!("{b:02x}")).collect();
+    let hex = layer_core::hex::encode(&digest);
     let b64 = base64::engine::general_purpose::STANDARD.encode(digest);
     Ok((total, hex, b64))
 }
@@ -345,21 +316,6 @@ fn zip_contents(path: &Path) -> Result<(u64, u64)> {
     Ok((contents.unzipped_bytes, contents.files))
 }
 
-fn validate_name(name: &str) -> Result<()> {
-    let valid = (1..=140).contains(&name.len())
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
-    if valid {
-        Ok(())
-    } else {
-        Err(
-            Error::input(format!("\"{name}\" is not a valid layer name"))
-                .with_fix("use 1-140 letters, digits, hyphens or underscores"),
-        )
-    }
-}
-
 /// The version goes into the description next to the content marker, so it
 /// must be what layer-bump writes, not free text.
 fn validate_version(version: &str) -> Result<()> {
@@ -372,9 +328,9 @@ fn validate_version(version: &str) -> Result<()> {
     })
 }
 
-fn validate_runtimes(runtimes: &[String]) -> Result<()> {
+fn validate_runtimes(runtimes: &[Runtime]) -> Result<()> {
     for runtime in runtimes {
-        if !aws_sdk_lambda::types::Runtime::values().contains(&runtime.as_str()) {
+        if !aws_sdk_lambda::types::Runtime::values().contains(&runtime.as_str().as_ref()) {
             return Err(
                 Error::input(format!("\"{runtime}\" is not a Lambda runtime"))
                     .with_fix("use a runtime id such as python3.12"),
@@ -386,18 +342,6 @@ fn validate_runtimes(runtimes: &[String]) -> Result<()> {
             "{} compatible runtimes given; Lambda allows at most 15",
             runtimes.len()
         )));
-    }
-    Ok(())
-}
-
-fn validate_architectures(architectures: &[String]) -> Result<()> {
-    for arch in architectures {
-        if arch != "x86_64" && arch != "arm64" {
-            return Err(
-                Error::input(format!("\"{arch}\" is not a Lambda architecture"))
-                    .with_fix("use x86_64 or arm64"),
-            );
-        }
     }
     Ok(())
 }

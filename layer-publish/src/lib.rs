@@ -22,9 +22,12 @@ pub mod zipcheck;
 
 use std::path::PathBuf;
 
+use layer_aws::RequestCounter;
+use layer_core::Result;
 use layer_core::cli::Verbosity;
 use layer_core::io::RecordWriter;
-use layer_core::{Error, Result};
+use layer_core::platform::{Architecture, Runtime};
+use layer_core::sections::names;
 
 pub use description::{MARKER_PREFIX, describe};
 
@@ -100,11 +103,11 @@ pub struct LayerFlags {
 
     /// Compatible runtime, e.g. python3.12; repeat for several.
     #[arg(long = "runtime", value_name = "RUNTIME")]
-    pub runtimes: Vec<String>,
+    pub runtimes: Vec<Runtime>,
 
     /// Compatible architecture (x86_64 or arm64); repeat for both.
-    #[arg(long = "architecture", value_name = "ARCH")]
-    pub architectures: Vec<String>,
+    #[arg(long = "architecture", value_name = "ARCH", value_enum)]
+    pub architectures: Vec<Architecture>,
 
     /// Publish a new version even when an identical one exists.
     #[arg(long)]
@@ -186,16 +189,11 @@ pub struct RetentionFlags {
 /// Run the tool.
 pub fn run(args: Args) -> Result<()> {
     args.verbosity.init_logging();
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .map_err(|err| Error::failed(format!("cannot start the async runtime: {err}")))?;
-    runtime.block_on(run_async(args))
+    layer_aws::block_on(run_async(args))
 }
 
 async fn run_async(args: Args) -> Result<()> {
-    let counter = aws::RequestCounter::default();
+    let counter = RequestCounter::default();
     let result = if args.retention.prune_only {
         retention::prune_only(&args, &counter).await
     } else {
@@ -203,12 +201,12 @@ async fn run_async(args: Args) -> Result<()> {
     };
     // At -v only: the benchmark and people tuning a pipeline read it.
     if args.verbosity.verbose > 0 {
-        tracing::info!("AWS requests: {}", counter.summary());
+        counter.log();
     }
     result
 }
 
-async fn publish_all(args: &Args, counter: &aws::RequestCounter) -> Result<()> {
+async fn publish_all(args: &Args, counter: &RequestCounter) -> Result<()> {
     // Everything that needs no AWS call first: a bad record stops the run here.
     let jobs = jobs::prepare(args)?;
     if jobs.is_empty() {
@@ -229,7 +227,7 @@ async fn publish_all(args: &Args, counter: &aws::RequestCounter) -> Result<()> {
             match outcome {
                 Ok(published) => {
                     let mut record = job.record.clone();
-                    record.set_section(layer_core::sections::names::PUBLISHED, &published)?;
+                    record.set_section(names::PUBLISHED, &published)?;
                     writer.write(&record)?;
                 }
                 Err(err) => failures.push((job.label(), region.clone(), err)),

@@ -11,8 +11,10 @@
 
 use aws_sdk_lambda::Client;
 use aws_sdk_lambda::types::LayerVersionsListItem;
-use layer_aws::{aws_error, is_error_code};
+use layer_aws::{aws_error, is_error_code, lambda_types};
 use layer_core::Result;
+use layer_core::arn::{LayerArn, LayerVersionArn};
+use layer_core::platform::{Architecture, Runtime};
 
 use crate::description::marker_matches;
 use crate::jobs::Job;
@@ -21,25 +23,52 @@ use crate::jobs::Job;
 #[derive(Debug, Clone, PartialEq)]
 pub struct Listed {
     pub version: i64,
-    pub version_arn: String,
+    pub version_arn: LayerVersionArn,
     pub description: String,
     pub created_date: String,
-    pub runtimes: Vec<String>,
-    pub architectures: Vec<String>,
+    pub runtimes: Vec<Runtime>,
+    pub architectures: Vec<Architecture>,
 }
 
 /// One version with its content hash.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Found {
     pub version: i64,
-    pub version_arn: String,
-    pub layer_arn: String,
+    pub version_arn: LayerVersionArn,
+    pub layer_arn: LayerArn,
     pub code_sha256: String,
     pub created_date: String,
     pub description: Option<String>,
-    pub runtimes: Vec<String>,
-    pub architectures: Vec<String>,
+    pub runtimes: Vec<Runtime>,
+    pub architectures: Vec<Architecture>,
 }
+
+/// A [`Found`] from Lambda's answer to PublishLayerVersion or GetLayerVersion
+/// (two SDK types with the same accessors).
+macro_rules! found_from {
+    ($output:expr, $call:expr) => {{
+        let output = $output;
+        let version_arn =
+            layer_aws::lambda_types::layer_version_arn(output.layer_version_arn(), $call)?;
+        crate::lookup::Found {
+            version: output.version(),
+            layer_arn: version_arn.layer_arn(),
+            version_arn,
+            code_sha256: output
+                .content()
+                .and_then(|c| c.code_sha256())
+                .unwrap_or_default()
+                .to_string(),
+            created_date: output.created_date().unwrap_or_default().to_string(),
+            description: output.description().map(str::to_string),
+            runtimes: layer_aws::lambda_types::runtimes(output.compatible_runtimes()),
+            architectures: layer_aws::lambda_types::architectures(
+                output.compatible_architectures(),
+            )?,
+        }
+    }};
+}
+pub(crate) use found_from;
 
 /// Every version of a layer, newest first (empty when the layer does not exist).
 pub async fn list_versions(client: &Client, layer: &str) -> Result<Vec<Listed>> {
@@ -61,36 +90,26 @@ pub async fn list_versions(client: &Client, layer: &str) -> Result<Vec<Listed>> 
                 ));
             }
         };
-        versions.extend(page.layer_versions().iter().map(listed));
+        for item in page.layer_versions() {
+            versions.push(listed(item)?);
+        }
     }
     versions.sort_by_key(|v| std::cmp::Reverse(v.version));
     Ok(versions)
 }
 
-fn listed(item: &LayerVersionsListItem) -> Listed {
-    Listed {
+fn listed(item: &LayerVersionsListItem) -> Result<Listed> {
+    Ok(Listed {
         version: item.version(),
-        version_arn: item.layer_version_arn().unwrap_or_default().to_string(),
+        version_arn: lambda_types::layer_version_arn(
+            item.layer_version_arn(),
+            "ListLayerVersions",
+        )?,
         description: item.description().unwrap_or_default().to_string(),
         created_date: item.created_date().unwrap_or_default().to_string(),
-        runtimes: sorted(
-            item.compatible_runtimes()
-                .iter()
-                .map(|r| r.as_str().to_string()),
-        ),
-        architectures: sorted(
-            item.compatible_architectures()
-                .iter()
-                .map(|a| a.as_str().to_string()),
-        ),
-    }
-}
-
-fn sorted(values: impl Iterator<Item = String>) -> Vec<String> {
-    let mut values: Vec<String> = values.collect();
-    values.sort();
-    values.dedup();
-    values
+        runtimes: lambda_types::runtimes(item.compatible_runtimes()),
+        architectures: lambda_types::architectures(item.compatible_architectures())?,
+    })
 }
 
 /// One version's details, or `None` when it does not exist (deleted meanwhile).
@@ -101,40 +120,14 @@ pub async fn get_version(client: &Client, layer: &str, version: i64) -> Result<O
         .version_number(version)
         .send()
         .await;
-    let output = match result {
-        Ok(output) => output,
-        Err(err) if is_error_code(&err, "ResourceNotFoundException") => return Ok(None),
-        Err(err) => {
-            return Err(aws_error(
-                &format!("reading {layer}:{version} (GetLayerVersion)"),
-                err,
-            ));
-        }
-    };
-    Ok(Some(Found {
-        version: output.version(),
-        version_arn: output.layer_version_arn().unwrap_or_default().to_string(),
-        layer_arn: output.layer_arn().unwrap_or_default().to_string(),
-        code_sha256: output
-            .content()
-            .and_then(|c| c.code_sha256())
-            .unwrap_or_default()
-            .to_string(),
-        created_date: output.created_date().unwrap_or_default().to_string(),
-        description: output.description().map(str::to_string),
-        runtimes: sorted(
-            output
-                .compatible_runtimes()
-                .iter()
-                .map(|r| r.as_str().to_string()),
-        ),
-        architectures: sorted(
-            output
-                .compatible_architectures()
-                .iter()
-                .map(|a| a.as_str().to_string()),
-        ),
-    }))
+    match result {
+        Ok(output) => Ok(Some(found_from!(output, "GetLayerVersion"))),
+        Err(err) if is_error_code(&err, "ResourceNotFoundException") => Ok(None),
+        Err(err) => Err(aws_error(
+            &format!("reading {layer}:{version} (GetLayerVersion)"),
+            err,
+        )),
+    }
 }
 
 /// The versions worth a GetLayerVersion, in the order to try them: those whose

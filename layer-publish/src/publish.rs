@@ -26,10 +26,12 @@ use aws_sdk_lambda::primitives::Blob;
 use aws_sdk_lambda::types::{Architecture, LayerVersionContentInput, Runtime};
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use layer_aws::aws_error;
+use layer_aws::retry::backoff;
 use layer_core::{Error, Result};
+use sha2::{Digest, Sha256};
 
 use crate::jobs::{Job, hash_file};
-use crate::lookup::{self, Found};
+use crate::lookup::{self, Found, found_from};
 
 /// Where the zip comes from.
 #[derive(Debug, Clone)]
@@ -74,28 +76,25 @@ fn classify(err: &SdkError<PublishLayerVersionError>) -> Failure {
 pub fn inline_content(job: &Job) -> Result<Content> {
     let bytes =
         std::fs::read(&job.zip_path).map_err(|err| Error::io("read", &job.zip_path, err))?;
-    let (_, hex, _) = hash_bytes(&bytes);
-    if hex != job.sha256_hex {
-        return Err(Error::input(format!(
-            "{} changed while layer-publish ran",
-            job.zip_path.display()
-        ))
-        .with_fix(
-            "do not rewrite the zip during publishing; run layer-pack and layer-publish again",
-        ));
-    }
+    ensure_unchanged(job, &layer_core::hex::encode(&Sha256::digest(&bytes)))?;
     Ok(Content::Inline(bytes))
 }
 
-fn hash_bytes(bytes: &[u8]) -> (u64, String, String) {
-    use base64::Engine;
-    use sha2::{Digest, Sha256};
-    let digest = Sha256::digest(bytes);
-    (
-        bytes.len() as u64,
-        digest.iter().map(|b| format!("{b:02x}")).collect(),
-        base64::engine::general_purpose::STANDARD.encode(digest),
-    )
+/// Hash the zip once more before an S3 upload (which streams it from disk).
+pub fn rehash(job: &Job) -> Result<()> {
+    let (_, hex, _) = hash_file(&job.zip_path)?;
+    ensure_unchanged(job, &hex)
+}
+
+fn ensure_unchanged(job: &Job, sha256_hex: &str) -> Result<()> {
+    if sha256_hex == job.sha256_hex {
+        return Ok(());
+    }
+    Err(Error::input(format!(
+        "{} changed while layer-publish ran",
+        job.zip_path.display()
+    ))
+    .with_fix("do not rewrite the zip during publishing; run layer-pack and layer-publish again"))
 }
 
 /// Publish one version and return it. `newest_before` is the highest version
@@ -113,7 +112,7 @@ pub async fn publish(
     let created = loop {
         attempt += 1;
         let err = match send(client, job, content, timeout).await {
-            Ok(output) => break found_from(output),
+            Ok(output) => break found_from!(output, "PublishLayerVersion"),
             Err(err) => err,
         };
         let failure = classify(&err);
@@ -122,7 +121,7 @@ pub async fn publish(
             return Err(aws_error(&action, err));
         }
         tracing::warn!(
-            "{}: attempt {attempt} failed ({}); {}",
+            "{}: attempt {attempt} failed ({:#}); {}",
             job.name,
             aws_error(&action, err),
             if failure == Failure::Unknown {
@@ -186,13 +185,13 @@ async fn send(
         .set_compatible_runtimes(Some(
             job.runtimes
                 .iter()
-                .map(|r| Runtime::from(r.as_str()))
+                .map(|r| Runtime::from(r.as_str().as_ref()))
                 .collect(),
         ))
         .set_compatible_architectures(Some(
             job.architectures
                 .iter()
-                .map(|a| Architecture::from(a.as_str()))
+                .map(|a| Architecture::from(a.lambda_name()))
                 .collect(),
         ))
         .content(content)
@@ -200,39 +199,6 @@ async fn send(
         .config_override(once)
         .send()
         .await
-}
-
-fn backoff(attempt: u32) -> Duration {
-    Duration::from_millis((250u64 << attempt.min(5)).min(5_000))
-}
-
-fn found_from(output: PublishLayerVersionOutput) -> Found {
-    let mut runtimes: Vec<String> = output
-        .compatible_runtimes()
-        .iter()
-        .map(|r| r.as_str().to_string())
-        .collect();
-    runtimes.sort();
-    let mut architectures: Vec<String> = output
-        .compatible_architectures()
-        .iter()
-        .map(|a| a.as_str().to_string())
-        .collect();
-    architectures.sort();
-    Found {
-        version: output.version(),
-        version_arn: output.layer_version_arn().unwrap_or_default().to_string(),
-        layer_arn: output.layer_arn().unwrap_or_default().to_string(),
-        code_sha256: output
-            .content()
-            .and_then(|c| c.code_sha256())
-            .unwrap_or_default()
-            .to_string(),
-        created_date: output.created_date().unwrap_or_default().to_string(),
-        description: output.description().map(str::to_string),
-        runtimes,
-        architectures,
-    }
 }
 
 /// Versions created after `newest_before` that hold our content, oldest first.
@@ -315,19 +281,4 @@ async fn verify_code_sha256(client: &Client, job: &Job, created: &Found) -> Resu
         job.name, created.code_sha256, created.version_arn, job.code_sha256
     ))
     .with_fix("the upload was altered on the way; check proxies and the S3 object, then run again"))
-}
-
-/// Hash a file (for S3 uploads, which stream it).
-pub fn rehash(job: &Job) -> Result<()> {
-    let (_, hex, _) = hash_file(&job.zip_path)?;
-    if hex != job.sha256_hex {
-        return Err(Error::input(format!(
-            "{} changed while layer-publish ran",
-            job.zip_path.display()
-        ))
-        .with_fix(
-            "do not rewrite the zip during publishing; run layer-pack and layer-publish again",
-        ));
-    }
-    Ok(())
 }

@@ -5,16 +5,16 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use layer_aws::{aws_error, is_error_code};
-use layer_core::sections::Published;
+use layer_core::sections::{Published, S3Upload};
 use layer_core::{Error, Result};
-use serde_json::{Map, Value, json};
+use serde_json::Map;
 
 use crate::aws::{Clients, RegionClients};
 use crate::jobs::Job;
 use crate::lookup::{Found, Listed, find_identical, list_versions};
 use crate::publish::{Content, inline_content, publish};
 use crate::retention::{Inventory, apply};
-use crate::s3::{S3Location, bucket_for, ensure_uploaded, key_for};
+use crate::s3::{bucket_for, ensure_uploaded, key_for};
 use crate::{Args, GrantFlags, grants};
 
 /// What every region task needs from the command line.
@@ -73,7 +73,7 @@ where
         + Send
         + Sync
         + 'static,
-    R: std::fmt::Debug,
+    R: std::fmt::Debug + Send + Sync + 'static,
 {
     let fix = "create the bucket in the layer's region, or pass another --s3-bucket (`{region}` in the name is replaced by the region)";
     if is_error_code(&err, "NotFound") || is_error_code(&err, "NoSuchBucket") {
@@ -243,7 +243,12 @@ async fn publish_job(
         compatible_architectures: found.architectures.clone(),
         permissions,
         retention,
-        extra: extra_fields(job, s3),
+        // The full values the description only abbreviates, and where the zip went.
+        semantic_version: job.version.clone(),
+        sha256: Some(job.sha256_hex.clone()),
+        license: job.license.clone(),
+        s3,
+        extra: Map::new(),
     })
 }
 
@@ -251,7 +256,7 @@ async fn content_for(
     region: &RegionClients,
     job: &Job,
     settings: &Settings,
-) -> Result<(Content, Option<S3Location>)> {
+) -> Result<(Content, Option<S3Upload>)> {
     if !job.via_s3 {
         return Ok((inline_content(job)?, None));
     }
@@ -277,22 +282,6 @@ fn with_version(mut listing: Vec<Listed>, found: &Found) -> Vec<Listed> {
     listing
 }
 
-/// The full values the description only abbreviates, and where the zip went.
-fn extra_fields(job: &Job, s3: Option<S3Location>) -> Map<String, Value> {
-    let mut extra = Map::new();
-    if let Some(version) = &job.version {
-        extra.insert("semantic_version".into(), json!(version));
-    }
-    extra.insert("sha256".into(), json!(job.sha256_hex));
-    if let Some(license) = &job.license {
-        extra.insert("license".into(), json!(license));
-    }
-    if let Some(s3) = s3 {
-        extra.insert("s3".into(), json!(s3));
-    }
-    extra
-}
-
 /// Exit 2 naming every job and region that failed (after the output of those
 /// that succeeded was written).
 pub fn fail_on(failures: Vec<(String, String, Error)>) -> Result<()> {
@@ -306,7 +295,7 @@ pub fn fail_on(failures: Vec<(String, String, Error)>) -> Result<()> {
             if fix.is_none() {
                 fix = err.fix().map(str::to_string);
             }
-            format!("{job} in {region}: {err}")
+            format!("{job} in {region}: {err:#}")
         })
         .collect();
     let problem = if lines.len() == 1 {

@@ -6,18 +6,17 @@ use std::collections::BTreeSet;
 use std::time::SystemTime;
 
 use aws_sdk_lambda::Client;
-use aws_smithy_types::date_time::{DateTime, Format};
-use layer_aws::aws_error;
+use layer_aws::dates::age_days;
 use layer_aws::inventory::{FunctionInfo, Versions, list_functions};
-use layer_core::arn::LayerVersionArn;
+use layer_aws::{RequestCounter, aws_error};
 use layer_core::io::RecordWriter;
+use layer_core::record::LAYER_RECORD;
 use layer_core::retention::{Candidate, plan};
-use layer_core::sections::{RetentionOutcome, RetentionPolicy};
-use layer_core::{Error, Result};
-use serde_json::json;
+use layer_core::sections::{Pruned, RetentionOutcome, RetentionPolicy, names};
+use layer_core::{Error, Record, Result};
 use tokio::sync::OnceCell;
 
-use crate::aws::{Clients, RequestCounter};
+use crate::aws::Clients;
 use crate::lookup::{Listed, list_versions};
 use crate::{Args, jobs};
 
@@ -35,24 +34,6 @@ impl Inventory {
             .await
             .map(Vec::as_slice)
     }
-}
-
-/// Whole days since a Lambda date (`2024-05-01T12:00:00.000+0000`).
-pub fn age_days(created: &str, now: SystemTime) -> Option<u64> {
-    // Lambda writes the offset without a colon; RFC 3339 wants one.
-    let normalised = match created.len().checked_sub(5).map(|at| created.split_at(at)) {
-        Some((head, tail))
-            if (tail.starts_with('+') || tail.starts_with('-'))
-                && tail[1..].bytes().all(|b| b.is_ascii_digit()) =>
-        {
-            format!("{head}{}:{}", &tail[..3], &tail[3..])
-        }
-        _ => created.to_string(),
-    };
-    let created = DateTime::from_str(&normalised, Format::DateTimeWithOffset).ok()?;
-    let now = DateTime::from(now);
-    let seconds = now.secs().checked_sub(created.secs())?;
-    u64::try_from(seconds).ok().map(|s| s / 86_400)
 }
 
 /// Plan (and unless `dry_run`, carry out) the policy on a layer's versions.
@@ -107,10 +88,7 @@ pub async fn apply(
 /// The versions of this layer (same region, account and name) used by any
 /// function or published function version.
 fn versions_in_use(functions: &[FunctionInfo], listing: &[Listed]) -> BTreeSet<i64> {
-    let Some(layer) = listing
-        .iter()
-        .find_map(|v| v.version_arn.parse::<LayerVersionArn>().ok())
-    else {
+    let Some(layer) = listing.first().map(|v| v.version_arn.layer_arn()) else {
         return BTreeSet::new();
     };
     functions
@@ -179,41 +157,18 @@ pub async fn prune_only(args: &Args, counter: &RequestCounter) -> Result<()> {
             args.retention.dry_run,
         )
         .await?;
-        let layer_arn = listing[0]
-            .version_arn
-            .rsplit_once(':')
-            .map(|(base, _)| base.to_string())
-            .unwrap_or_default();
-        writer.write(&json!({
-            "schema": "layer-record/v1",
-            "pruned": {
-                "region": region.region,
-                "layer_name": name,
-                "layer_arn": layer_arn,
-                "versions_before": listing.iter().map(|v| v.version).collect::<Vec<_>>(),
-                "retention": outcome,
-            }
-        }))?;
+        let mut record = Record::new(LAYER_RECORD);
+        record.set_section(
+            names::PRUNED,
+            &Pruned {
+                region: region.region.clone(),
+                layer_name: name.clone(),
+                layer_arn: listing[0].version_arn.layer_arn(),
+                versions_before: listing.iter().map(|v| v.version).collect(),
+                retention: outcome,
+            },
+        )?;
+        writer.write(&record)?;
     }
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use std::time::Duration;
-
-    #[test]
-    fn ages_from_lambda_dates() {
-        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000); // 2023-11-14T22:13:20Z
-        assert_eq!(age_days("2023-11-14T10:00:00.000+0000", now), Some(0));
-        assert_eq!(age_days("2023-11-04T22:13:21.000+0000", now), Some(9));
-        assert_eq!(age_days("2023-08-16T22:13:20.000+0000", now), Some(90));
-        // An offset moves the instant.
-        assert_eq!(age_days("2023-11-14T23:13:20.000+0100", now), Some(0));
-        assert_eq!(age_days("2023-11-04T22:13:20Z", now), Some(10));
-        assert_eq!(age_days("yesterday", now), None);
-        // A date in the future (clock skew) has no age.
-        assert_eq!(age_days("2030-01-01T00:00:00.000+0000", now), None);
-    }
 }

@@ -7,19 +7,10 @@ use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::types::ChecksumMode;
 use layer_aws::{aws_error, is_error_code};
 use layer_core::Result;
-use serde::Serialize;
+use layer_core::sections::S3Upload;
 
 use crate::jobs::Job;
 use crate::publish::rehash;
-
-/// Where the zip went, for the output record.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct S3Location {
-    pub bucket: String,
-    pub key: String,
-    /// False when the object was already there with the same content.
-    pub uploaded: bool,
-}
 
 /// The bucket for a region (`{region}` in the name is replaced).
 pub fn bucket_for(template: &str, region: &str) -> String {
@@ -36,8 +27,8 @@ pub async fn ensure_uploaded(
     bucket: &str,
     key: &str,
     job: &Job,
-) -> Result<S3Location> {
-    let location = |uploaded| S3Location {
+) -> Result<S3Upload> {
+    let location = |uploaded| S3Upload {
         bucket: bucket.to_string(),
         key: key.to_string(),
         uploaded,

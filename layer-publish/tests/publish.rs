@@ -137,8 +137,8 @@ async fn idempotent_reruns_cost_one_listing_and_one_get_whatever_the_history() {
     assert_eq!(out[0]["published"]["reused"], true);
     assert_eq!(out[0]["published"]["version"], 1);
     let (total, counts) = request_counts(&stderr);
-    assert_eq!(counts.get("ListLayerVersions"), Some(&1), "{stderr}");
-    assert_eq!(counts.get("GetLayerVersion"), Some(&1), "{stderr}");
+    assert_eq!(counts.get("Lambda.ListLayerVersions"), Some(&1), "{stderr}");
+    assert_eq!(counts.get("Lambda.GetLayerVersion"), Some(&1), "{stderr}");
     assert_eq!(total, 2, "{stderr}");
 }
 
@@ -162,7 +162,7 @@ async fn a_description_chosen_by_the_user_is_kept_and_still_deduplicated() {
     assert_eq!(out[0]["published"]["reused"], true);
     assert_eq!(out[0]["published"]["version"], 1);
     let (_, counts) = request_counts(&stderr);
-    assert_eq!(counts.get("GetLayerVersion"), Some(&1), "{stderr}");
+    assert_eq!(counts.get("Lambda.GetLayerVersion"), Some(&1), "{stderr}");
 }
 
 #[tokio::test]
@@ -487,7 +487,7 @@ async fn large_zips_go_through_s3_once() {
     assert_eq!(out[0]["published"]["version"], 2);
     assert_eq!(out[0]["published"]["s3"]["uploaded"], false);
     let (_, counts) = request_counts(&stderr);
-    assert_eq!(counts.get("PutObject"), None, "{stderr}");
+    assert_eq!(counts.get("S3.PutObject"), None, "{stderr}");
     assert_eq!(out[0]["published"]["code_sha256"], zip.code_sha256.as_str());
 }
 

@@ -5,13 +5,13 @@ use std::sync::Arc;
 use std::time::SystemTime;
 
 use aws_sdk_lambda::Client as LambdaClient;
-use layer_aws::AwsArgs;
+use layer_aws::dates::age_days;
 use layer_aws::inventory::{FunctionInfo, Versions, list_functions};
-use layer_core::arn::LayerVersionArn;
+use layer_aws::{AwsArgs, RequestCounter};
+use layer_core::arn::{LayerArn, LayerVersionArn};
 use layer_core::retention::{self, Candidate};
 use layer_core::{Error, Result};
 
-use crate::calls::CallCounter;
 use crate::metrics::{self, Totals};
 use crate::report::{
     Behind, Drift, FunctionReport, LayerReport, QualifierUse, Retention, Storage, Usage,
@@ -41,21 +41,21 @@ struct Clients {
 /// The AWS clients of every region, made once for all rounds.
 pub struct Session {
     regions: BTreeMap<String, Clients>,
-    pub counter: CallCounter,
+    pub counter: RequestCounter,
 }
 
 /// One existing layer version.
 #[derive(Debug, Clone)]
 struct ExistingVersion {
     version: i64,
-    arn: String,
+    arn: LayerVersionArn,
     created_date: Option<String>,
     code_size: Option<i64>,
 }
 
 /// What AWS says about one layer in its region.
 struct LayerState {
-    identity: LayerVersionArn,
+    identity: LayerArn,
     /// Newest first.
     versions: Vec<ExistingVersion>,
     /// Function versions (`$LATEST` or published) using the layer, with the version they use.
@@ -66,23 +66,20 @@ impl Session {
     /// Clients for every region of the targets. Fails before any call when the
     /// region or the credentials are missing.
     pub async fn new(aws: &AwsArgs, targets: &[Target]) -> Result<Session> {
-        let counter = CallCounter::default();
+        let counter = RequestCounter::default();
         let mut regions = BTreeMap::new();
         for target in targets {
             if regions.contains_key(&target.region) {
                 continue;
             }
             let config = aws.sdk_config(&target.region).await?;
-            let lambda = aws_sdk_lambda::config::Builder::from(&config)
-                .interceptor(counter.clone())
-                .build();
             let cloudwatch = aws_sdk_cloudwatch::config::Builder::from(&config)
                 .interceptor(counter.clone())
                 .build();
             regions.insert(
                 target.region.clone(),
                 Clients {
-                    lambda: LambdaClient::from_conf(lambda),
+                    lambda: layer_aws::lambda_client(&config, &counter),
                     cloudwatch: aws_sdk_cloudwatch::Client::from_conf(cloudwatch),
                 },
             );
@@ -96,14 +93,7 @@ impl Session {
 
     /// Log the requests sent so far (read by scripts/bench-watch.sh at -v).
     pub fn log_calls(&self) {
-        let counts = self.counter.snapshot();
-        let detail: Vec<String> = counts.iter().map(|(op, n)| format!("{op}={n}")).collect();
-        tracing::info!(
-            "AWS requests so far: CloudWatch {}, Lambda {} ({})",
-            self.counter.service_total("CloudWatch"),
-            self.counter.service_total("Lambda"),
-            detail.join(", ")
-        );
+        self.counter.log();
     }
 
     /// One report per target, in the targets' order. Everything is collected
@@ -172,15 +162,13 @@ async fn layer_state(
     // A layer of another account is listed by its ARN (AWS accepts an ARN as
     // LayerName; moto does not, so the name comes first).
     if let Some(arn) = &target.layer_arn
-        && versions
-            .first()
-            .is_none_or(|v| !same_layer_arn(&v.arn, arn))
+        && versions.first().is_none_or(|v| !v.arn.is_version_of(arn))
     {
-        versions = list_versions(lambda, &arn.layer_arn()).await?;
+        versions = list_versions(lambda, &arn.to_string()).await?;
     }
     let identity = match (&target.layer_arn, versions.first()) {
         (Some(arn), _) => arn.clone(),
-        (None, Some(newest)) => newest.arn.parse::<LayerVersionArn>()?,
+        (None, Some(newest)) => newest.arn.layer_arn(),
         (None, None) => return Err(unknown_layer(target)),
     };
     let users: Vec<(FunctionInfo, i64)> = inventory
@@ -196,12 +184,6 @@ async fn layer_state(
         versions,
         users,
     })
-}
-
-fn same_layer_arn(version_arn: &str, layer: &LayerVersionArn) -> bool {
-    version_arn
-        .parse::<LayerVersionArn>()
-        .is_ok_and(|arn| arn.same_layer(layer))
 }
 
 fn unknown_layer(target: &Target) -> Error {
@@ -229,12 +211,17 @@ async fn list_versions(lambda: &LambdaClient, layer: &str) -> Result<Vec<Existin
                 err,
             )
         })?;
-        versions.extend(page.layer_versions().iter().map(|item| ExistingVersion {
-            version: item.version(),
-            arn: item.layer_version_arn().unwrap_or_default().to_string(),
-            created_date: item.created_date().map(str::to_string),
-            code_size: None,
-        }));
+        for item in page.layer_versions() {
+            versions.push(ExistingVersion {
+                version: item.version(),
+                arn: layer_aws::lambda_types::layer_version_arn(
+                    item.layer_version_arn(),
+                    "ListLayerVersions",
+                )?,
+                created_date: item.created_date().map(str::to_string),
+                code_size: None,
+            });
+        }
     }
     versions.sort_by_key(|v| std::cmp::Reverse(v.version));
     Ok(versions)
@@ -245,9 +232,7 @@ async fn add_sizes(lambda: &LambdaClient, versions: &mut [ExistingVersion]) -> R
     let limit = Arc::new(tokio::sync::Semaphore::new(CONCURRENT_LAMBDA_CALLS));
     let mut calls = tokio::task::JoinSet::new();
     for (index, version) in versions.iter().enumerate() {
-        let Ok(arn) = version.arn.parse::<LayerVersionArn>() else {
-            continue;
-        };
+        let arn = version.arn.clone();
         let (lambda, limit) = (lambda.clone(), limit.clone());
         calls.spawn(async move {
             let _permit = limit.acquire_owned().await;
@@ -263,7 +248,7 @@ async fn add_sizes(lambda: &LambdaClient, versions: &mut [ExistingVersion]) -> R
     }
     while let Some(done) = calls.join_next().await {
         let (index, arn, answer) =
-            done.map_err(|err| Error::failed(format!("a layer lookup failed: {err}")))?;
+            done.map_err(|err| Error::failed("a layer lookup failed").with_source(err))?;
         match answer {
             Ok(output) => versions[index].code_size = output.content().map(|c| c.code_size()),
             // Deleted between the listing and now: it stays without a size.
@@ -322,7 +307,7 @@ async fn list_aliases(
     let mut by_function = HashMap::new();
     while let Some(done) = calls.join_next().await {
         let (function, aliases) =
-            done.map_err(|err| Error::failed(format!("an alias lookup failed: {err}")))??;
+            done.map_err(|err| Error::failed("an alias lookup failed").with_source(err))??;
         by_function.insert(function, aliases);
     }
     Ok(by_function)
@@ -367,7 +352,7 @@ fn build_report(target: &Target, state: LayerState, context: &ReportContext<'_>)
         })
         .chain(deleted_in_use.iter().map(|&version| VersionReport {
             version,
-            version_arn: state.identity.with_version(version).to_string(),
+            version_arn: state.identity.version(version),
             exists: false,
             latest: false,
             created_date: None,
@@ -419,7 +404,7 @@ fn build_report(target: &Target, state: LayerState, context: &ReportContext<'_>)
         generated_at: rfc3339(context.now),
         region: target.region.clone(),
         layer_name: state.identity.name.clone(),
-        layer_arn: state.identity.layer_arn(),
+        layer_arn: state.identity.clone(),
         latest_version: latest,
         versions,
         functions,
@@ -588,41 +573,5 @@ fn storage(
             would_delete: plan.delete,
             kept_in_use: plan.kept_in_use,
         },
-    }
-}
-
-/// Whole days since a Lambda date (`2024-05-01T12:00:00.000+0000`).
-fn age_days(date: &str, now: SystemTime) -> Option<u64> {
-    use aws_smithy_types::DateTime;
-    use aws_smithy_types::date_time::Format;
-    // Lambda writes the offset without a colon; RFC 3339 wants one.
-    let normalised = match date.len().checked_sub(5).map(|at| date.split_at(at)) {
-        Some((head, offset))
-            if (offset.starts_with('+') || offset.starts_with('-'))
-                && offset[1..].bytes().all(|b| b.is_ascii_digit()) =>
-        {
-            format!("{head}{}:{}", &offset[..3], &offset[3..])
-        }
-        _ => date.to_string(),
-    };
-    let created = DateTime::from_str(&normalised, Format::DateTimeWithOffset).ok()?;
-    let now = now.duration_since(std::time::UNIX_EPOCH).ok()?.as_secs() as i64;
-    u64::try_from(now - created.secs())
-        .ok()
-        .map(|secs| secs / 86_400)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use std::time::{Duration, UNIX_EPOCH};
-
-    #[test]
-    fn ages_from_lambda_dates() {
-        let created = "2024-05-01T12:00:00.000+0000";
-        let later = UNIX_EPOCH + Duration::from_secs(1_714_564_800 + 10 * 86_400 + 3_600);
-        assert_eq!(age_days(created, later), Some(10));
-        assert_eq!(age_days("2024-05-01T12:00:00Z", later), Some(10));
-        assert_eq!(age_days("yesterday", later), None);
     }
 }

@@ -6,7 +6,6 @@
 //! window, fetched with `GetMetricData` at 500 queries a call. Then one report
 //! record per layer and region. With `--interval` rounds repeat until Ctrl-C.
 
-mod calls;
 mod collect;
 mod metrics;
 mod publish_metrics;
@@ -128,11 +127,7 @@ pub enum Format {
 /// Run the tool.
 pub fn run(args: Args) -> Result<()> {
     args.verbosity.init_logging();
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-        .map_err(|err| Error::failed(format!("cannot start the async runtime: {err}")))?;
-    runtime.block_on(run_async(args))
+    layer_aws::block_on(run_async(args))
 }
 
 async fn run_async(args: Args) -> Result<()> {
@@ -236,7 +231,7 @@ async fn run_interval(
             // The first round proves the input; later failures are AWS being
             // unavailable for a while, which a watcher should outlast.
             Err(err) if number > 1 => {
-                tracing::warn!("round {number} failed, trying again next round: {err}");
+                tracing::warn!("round {number} failed, trying again next round: {err:#}");
             }
             Err(err) => return Err(err),
         }

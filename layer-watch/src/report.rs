@@ -4,6 +4,7 @@
 
 use std::time::Duration;
 
+use layer_core::arn::{LayerArn, LayerVersionArn};
 use layer_core::record::LAYER_REPORT;
 use layer_core::sections::RetentionPolicy;
 use serde::Serialize;
@@ -20,7 +21,7 @@ pub struct LayerReport {
     pub generated_at: String,
     pub region: String,
     pub layer_name: String,
-    pub layer_arn: String,
+    pub layer_arn: LayerArn,
     /// The newest existing version; null when every version was deleted.
     pub latest_version: Option<i64>,
     /// Every existing version, and every deleted version still in use; newest first.
@@ -59,7 +60,7 @@ pub struct WindowReport {
 #[derive(Debug, Clone, Serialize)]
 pub struct VersionReport {
     pub version: i64,
-    pub version_arn: String,
+    pub version_arn: LayerVersionArn,
     /// False for a deleted version that functions still use.
     pub exists: bool,
     pub latest: bool,

@@ -1,24 +1,19 @@
 //! What to watch: a layer in a region, from the command line or from records.
 
-use layer_core::arn::LayerVersionArn;
+use layer_core::arn::{LayerArn, LayerVersionArn, validate_layer_name};
 use layer_core::io::{Input, read_records};
 use layer_core::record::LAYER_RECORD;
-use layer_core::sections::{LayerSection, Published, RetentionPolicy};
+use layer_core::sections::{LayerSection, Published, RetentionPolicy, names};
 use layer_core::{Error, Record, Result};
 use serde_json::{Map, Value};
 
 use crate::Args;
 
-/// The sections the pipeline writes; every other top-level field of an input
-/// record is the user's and passes through into the report.
-const PIPELINE_FIELDS: &[&str] = &[
-    "schema",
-    "version",
-    "layer",
-    "artifact",
-    "published",
-    "attachments",
-];
+/// Is this top-level field of a record the pipeline's (the schema or a
+/// section)? Every other field is the user's and passes through into the report.
+fn is_pipeline_field(key: &str) -> bool {
+    key == "schema" || names::ALL.contains(&key)
+}
 
 /// One layer in one region.
 #[derive(Debug, Clone, PartialEq)]
@@ -27,7 +22,7 @@ pub struct Target {
     pub layer_name: String,
     /// The layer's ARN when the input names it (a record, or an ARN argument):
     /// it pins the account. Otherwise it comes from the layer's versions.
-    pub layer_arn: Option<LayerVersionArn>,
+    pub layer_arn: Option<LayerArn>,
     pub policy: Option<RetentionPolicy>,
     /// Fields of the input record that no layer tool owns, passed through.
     pub extra: Map<String, Value>,
@@ -83,38 +78,24 @@ async fn from_argument(args: &Args, text: &str) -> Result<Vec<Target>> {
             extra: Map::new(),
         }]);
     }
-    check_layer_name(text)?;
-    Ok(args
-        .aws
-        .regions()
-        .await?
-        .into_iter()
-        .map(|region| Target {
-            region,
-            layer_name: text.to_string(),
-            layer_arn: None,
-            policy: None,
-            extra: Map::new(),
-        })
-        .collect())
+    in_every_region(args, text, None, Map::new()).await
 }
 
 async fn from_record(args: &Args, record: &Record) -> Result<Vec<Target>> {
-    let layer: Option<LayerSection> = record.section("layer")?;
+    let layer: Option<LayerSection> = record.section(names::LAYER)?;
     let policy = layer.as_ref().and_then(|layer| layer.retention_policy);
     let extra: Map<String, Value> = record
         .as_map()
         .iter()
-        .filter(|(key, _)| !PIPELINE_FIELDS.contains(&key.as_str()))
+        .filter(|(key, _)| !is_pipeline_field(key))
         .map(|(key, value)| (key.clone(), value.clone()))
         .collect();
-    if let Some(published) = record.section::<Published>("published")? {
+    if let Some(published) = record.section::<Published>(names::PUBLISHED)? {
         layer_aws::validate_region(&published.region)?;
-        let arn = parse_layer_arn(&published.layer_arn)?;
         return Ok(vec![Target {
             region: published.region,
             layer_name: published.layer_name,
-            layer_arn: Some(arn),
+            layer_arn: Some(published.layer_arn),
             policy,
             extra,
         }]);
@@ -125,7 +106,17 @@ async fn from_record(args: &Args, record: &Record) -> Result<Vec<Target>> {
         )
         .with_fix("pipe in layer-publish's (or layer-pack's) records"));
     };
-    check_layer_name(&layer.name)?;
+    in_every_region(args, &layer.name, policy, extra).await
+}
+
+/// A layer named without its ARN: the layer of that name in every region of the run.
+async fn in_every_region(
+    args: &Args,
+    name: &str,
+    policy: Option<RetentionPolicy>,
+    extra: Map<String, Value>,
+) -> Result<Vec<Target>> {
+    validate_layer_name(name)?;
     Ok(args
         .aws
         .regions()
@@ -133,7 +124,7 @@ async fn from_record(args: &Args, record: &Record) -> Result<Vec<Target>> {
         .into_iter()
         .map(|region| Target {
             region,
-            layer_name: layer.name.clone(),
+            layer_name: name.to_string(),
             layer_arn: None,
             policy,
             extra: extra.clone(),
@@ -143,36 +134,14 @@ async fn from_record(args: &Args, record: &Record) -> Result<Vec<Target>> {
 
 /// A layer ARN, with or without a version (the version is dropped: a report is
 /// about the whole layer).
-fn parse_layer_arn(text: &str) -> Result<LayerVersionArn> {
-    let versioned = match text.rsplit_once(':') {
-        Some((_, last)) if last.parse::<i64>().is_ok() => text.to_string(),
-        _ => format!("{text}:1"),
-    };
-    versioned
-        .parse::<LayerVersionArn>()
-        .map(|arn| arn.with_version(1))
+fn parse_layer_arn(text: &str) -> Result<LayerArn> {
+    text.parse::<LayerArn>()
+        .or_else(|_| text.parse::<LayerVersionArn>().map(|arn| arn.layer_arn()))
         .map_err(|_| {
             Error::usage(format!("\"{text}\" is not a layer ARN")).with_fix(
                 "give a layer name, or an ARN like arn:aws:lambda:REGION:ACCOUNT:layer:NAME",
             )
         })
-}
-
-fn check_layer_name(name: &str) -> Result<()> {
-    let valid = !name.is_empty()
-        && name.len() <= 140
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
-    if valid {
-        Ok(())
-    } else {
-        Err(
-            Error::usage(format!("\"{name}\" is not a layer name")).with_fix(
-                "layer names are 1 to 140 letters, digits, '-' and '_' (or pass a layer ARN)",
-            ),
-        )
-    }
 }
 
 /// The same layer named twice (two records of one deploy, or a name and a
@@ -214,7 +183,7 @@ mod tests {
         );
         let arn = parse_layer_arn("arn:aws:lambda:eu-west-1:123456789012:layer:common:7").unwrap();
         assert_eq!(
-            arn.layer_arn(),
+            arn.to_string(),
             "arn:aws:lambda:eu-west-1:123456789012:layer:common"
         );
         assert_eq!(
@@ -223,14 +192,6 @@ mod tests {
                 .exit_code(),
             2
         );
-    }
-
-    #[test]
-    fn layer_names_are_checked() {
-        assert!(check_layer_name("makoto-common_2").is_ok());
-        for bad in ["", "a b", "common*", &"x".repeat(141)] {
-            assert_eq!(check_layer_name(bad).unwrap_err().exit_code(), 2, "{bad}");
-        }
     }
 
     #[test]

@@ -56,7 +56,10 @@ async fn bad_windows_intervals_regions_and_names_are_usage_errors() {
         &run(&account, &["common", "--region", "mars-1"], None),
         &["\"mars-1\" is not an AWS region"],
     );
-    assert_refused(&run(&account, &["common*"], None), &["not a layer name"]);
+    assert_refused(
+        &run(&account, &["common*"], None),
+        &["invalid layer name \"common*\""],
+    );
     assert_refused(
         &run(
             &account,

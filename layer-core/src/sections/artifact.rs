@@ -60,8 +60,7 @@ pub struct Dependencies {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Finding {
     pub severity: Severity,
-    /// Which check: `layout`, `elf-machine`, `abi`, `glibc`, `wheel-tag`, `size`, `override`.
-    pub check: String,
+    pub check: Check,
     /// The path inside the zip (or the layer folder, for `layout`) it is about.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub path: Option<String>,
@@ -71,6 +70,93 @@ pub struct Finding {
     pub targets: Vec<String>,
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+/// Which of layer-pack's checks found something.
+///
+/// A check this build does not know (written by a newer layer-pack) is kept
+/// verbatim as [`Check::Other`], so that a reader never fails on it and writes
+/// it back unchanged.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(from = "String", into = "String")]
+pub enum Check {
+    /// Files where Lambda's Python never looks (outside `python/`, wrong site-packages).
+    Layout,
+    /// A native library built for another machine than the architecture.
+    ElfMachine,
+    /// A native extension built for another Python than the runtime.
+    Abi,
+    /// A native library that needs a newer glibc than the runtime's OS has.
+    Glibc,
+    /// A wheel whose tags do not fit the runtime or architecture.
+    WheelTag,
+    /// Lambda's size limits.
+    Size,
+    /// A file of the library that replaces one a dependency installed.
+    Override,
+    /// Importing the layer's packages with the target Python.
+    Import,
+    /// Any other check, as written.
+    Other(String),
+}
+
+impl Check {
+    /// The name in records: `layout`, `elf-machine`, `wheel-tag`, ...
+    pub fn as_str(&self) -> &str {
+        match self {
+            Check::Layout => "layout",
+            Check::ElfMachine => "elf-machine",
+            Check::Abi => "abi",
+            Check::Glibc => "glibc",
+            Check::WheelTag => "wheel-tag",
+            Check::Size => "size",
+            Check::Override => "override",
+            Check::Import => "import",
+            Check::Other(name) => name,
+        }
+    }
+
+    /// The checks that compare native code or wheels with the runtime and architecture.
+    pub fn is_compatibility(&self) -> bool {
+        matches!(
+            self,
+            Check::ElfMachine | Check::Abi | Check::Glibc | Check::WheelTag
+        )
+    }
+}
+
+impl From<String> for Check {
+    fn from(name: String) -> Self {
+        let known = [
+            Check::Layout,
+            Check::ElfMachine,
+            Check::Abi,
+            Check::Glibc,
+            Check::WheelTag,
+            Check::Size,
+            Check::Override,
+            Check::Import,
+        ];
+        known
+            .into_iter()
+            .find(|check| check.as_str() == name)
+            .unwrap_or(Check::Other(name))
+    }
+}
+
+impl From<Check> for String {
+    fn from(check: Check) -> Self {
+        match check {
+            Check::Other(name) => name,
+            known => known.as_str().to_string(),
+        }
+    }
+}
+
+impl std::fmt::Display for Check {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]

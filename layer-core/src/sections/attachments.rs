@@ -1,25 +1,52 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+use crate::arn::LayerVersionArn;
+
 /// One function's change in `attachments`: enough to undo it.
 ///
-/// `layer-attach` also writes, in `extra`, `published_version` (the function
-/// version published after the update) and `alias` (`{name, before, after}`, the
-/// alias it moved) when asked to; `--undo` reads `alias` back to restore it.
 /// Written by an undo run, `before` is the list found and `after` the one restored.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Attachment {
     pub region: String,
     pub function: String,
-    /// Layer version ARNs before the change, in order.
-    pub before: Vec<String>,
-    /// Layer version ARNs after the change (or planned, on `--dry-run` / `skipped`).
-    pub after: Vec<String>,
+    /// Layer versions before the change, in order.
+    pub before: Vec<LayerVersionArn>,
+    /// Layer versions after the change (or planned, on `--dry-run` / `skipped`).
+    pub after: Vec<LayerVersionArn>,
     pub status: AttachmentStatus,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
+    /// The function version published after the update (`--publish-version`, `--alias`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub published_version: Option<String>,
+    /// The alias moved after the update (`--alias`); `--undo` reads it back to
+    /// restore the alias.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub alias: Option<AliasMove>,
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+/// An alias moved from the function version `before` to `after`. `None` means
+/// no alias: a deploy that created the alias has `before: null`, and the undo
+/// that deletes it again has `after: null`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AliasMove {
+    pub name: String,
+    pub before: Option<String>,
+    pub after: Option<String>,
+}
+
+impl AliasMove {
+    /// The move that undoes this one.
+    pub fn reversed(&self) -> AliasMove {
+        AliasMove {
+            name: self.name.clone(),
+            before: self.after.clone(),
+            after: self.before.clone(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

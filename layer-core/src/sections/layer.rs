@@ -3,6 +3,8 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+use crate::platform::{Architecture, Runtime};
+
 /// `layer`: what the layer is, from `layer.yaml` (and the version record).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct LayerSection {
@@ -13,9 +15,9 @@ pub struct LayerSection {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     #[serde(default)]
-    pub compatible_runtimes: Vec<String>,
+    pub compatible_runtimes: Vec<Runtime>,
     #[serde(default)]
-    pub compatible_architectures: Vec<String>,
+    pub compatible_architectures: Vec<Architecture>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub license: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]

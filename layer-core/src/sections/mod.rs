@@ -7,21 +7,31 @@
 //! | `artifact`    | `layer-pack`    | `layer-publish`                 |
 //! | `published`   | `layer-publish` | `layer-attach`, `layer-watch`   |
 //! | `attachments` | `layer-attach`  | `layer-attach --undo`           |
+//! | `check`       | `layer-bump check` | scripts                      |
+//! | `pruned`      | `layer-publish --prune-only` | scripts            |
 //!
 //! Every section keeps fields it does not know in `extra`, so a newer producer's
-//! additions survive an older consumer. The JSON Schema of each section is in
-//! `layer-core/schemas/`.
+//! additions survive an older consumer; a tool's own fields are typed fields.
+//! The JSON Schema of each section is in `layer-core/schemas/`, checked against
+//! these structs by the tests below.
 
 mod artifact;
 mod attachments;
+mod check;
 mod layer;
+mod pruned;
 mod published;
 mod version;
 
-pub use artifact::{Artifact, Dependencies, Finding, Severity};
-pub use attachments::{Attachment, AttachmentStatus};
+#[cfg(test)]
+mod schema_tests;
+
+pub use artifact::{Artifact, Check, Dependencies, Finding, Severity};
+pub use attachments::{AliasMove, Attachment, AttachmentStatus};
+pub use check::CheckSection;
 pub use layer::{LayerSection, RetentionPolicy};
-pub use published::{Grant, Published, RetentionOutcome};
+pub use pruned::Pruned;
+pub use published::{Grant, Published, RetentionOutcome, S3Upload};
 pub use version::{Bump, DecidingCommit, VersionSection, VersionSource};
 
 /// Section names, so that no tool spells them differently.
@@ -31,4 +41,17 @@ pub mod names {
     pub const ARTIFACT: &str = "artifact";
     pub const PUBLISHED: &str = "published";
     pub const ATTACHMENTS: &str = "attachments";
+    pub const CHECK: &str = "check";
+    pub const PRUNED: &str = "pruned";
+
+    /// Every section a layer tool writes, in pipeline order.
+    pub const ALL: &[&str] = &[
+        VERSION,
+        LAYER,
+        ARTIFACT,
+        PUBLISHED,
+        ATTACHMENTS,
+        CHECK,
+        PRUNED,
+    ];
 }

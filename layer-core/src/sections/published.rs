@@ -1,20 +1,17 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+use crate::arn::{LayerArn, LayerVersionArn};
+use crate::platform::{Architecture, Runtime};
+
 /// `published`: the layer version in one region. A record published to several
 /// regions becomes one record per region.
-///
-/// `layer-publish` also writes, in `extra` (see `published.v1.json`):
-/// `semantic_version`, `sha256` (hex, in full: the description carries only its
-/// first 12 digits), `license`, and `s3` (`bucket`, `key`, `uploaded`) when the
-/// zip went through S3. They are kept out of the typed fields so that adding
-/// them broke no producer that builds this struct.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Published {
     pub region: String,
     pub layer_name: String,
-    pub layer_arn: String,
-    pub version_arn: String,
+    pub layer_arn: LayerArn,
+    pub version_arn: LayerVersionArn,
     pub version: i64,
     /// Base64 SHA-256 of the zip, as AWS reports it.
     pub code_sha256: String,
@@ -24,15 +21,35 @@ pub struct Published {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
     #[serde(default)]
-    pub compatible_runtimes: Vec<String>,
+    pub compatible_runtimes: Vec<Runtime>,
     #[serde(default)]
-    pub compatible_architectures: Vec<String>,
+    pub compatible_architectures: Vec<Architecture>,
     #[serde(default)]
     pub permissions: Vec<Grant>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub retention: Option<RetentionOutcome>,
+    /// The layer's semantic version from the record (the description carries it too).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub semantic_version: Option<String>,
+    /// SHA-256 of the zip, hex, in full (the description carries its first 12 digits).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sha256: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub license: Option<String>,
+    /// Where the zip went when it was published through S3.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub s3: Option<S3Upload>,
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+/// The S3 object a layer version was published from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct S3Upload {
+    pub bucket: String,
+    pub key: String,
+    /// False when the object was already there with the same SHA-256.
+    pub uploaded: bool,
 }
 
 /// A `lambda:GetLayerVersion` grant on the published version.

@@ -114,15 +114,16 @@ pub async fn layer_count(account: &Account) -> usize {
         .len()
 }
 
-/// The request counts the tool reports at -v: `AWS requests: 2 (A=1 B=1)`.
+/// The request counts the tool reports at -v:
+/// `AWS requests: 2 (Lambda 2): Lambda.GetLayerVersion=1 Lambda.ListLayerVersions=1`.
 pub fn request_counts(stderr: &str) -> (u64, std::collections::BTreeMap<String, u64>) {
     let line = stderr
         .lines()
         .find_map(|l| l.split("AWS requests: ").nth(1))
         .unwrap_or_else(|| panic!("no request count in:\n{stderr}"));
     let (total, detail) = line.split_once(' ').unwrap_or((line, ""));
-    let counts = detail
-        .trim_matches(|c| c == '(' || c == ')')
+    let (_, per_operation) = detail.split_once(": ").unwrap_or(("", detail));
+    let counts = per_operation
         .split_whitespace()
         .filter_map(|pair| pair.split_once('='))
         .map(|(op, n)| (op.to_string(), n.parse().unwrap()))

@@ -4,10 +4,6 @@
 use assert_cmd::Command;
 use layer_tools_e2e::{TOOLS, tool_path};
 
-/// Tools whose step is not built yet: they must say so and exit 2 with no output.
-/// Remove a tool from this list in the change that builds it.
-const NOT_YET_BUILT: &[(&str, u32)] = &[];
-
 #[test]
 fn every_tool_has_help() {
     for tool in TOOLS {
@@ -59,23 +55,5 @@ fn bad_flags_are_usage_errors() {
             "{tool}:\n{text}"
         );
         assert!(text.contains("Usage:"), "{tool}:\n{text}");
-    }
-}
-
-#[test]
-fn unbuilt_steps_say_so_and_write_nothing() {
-    for (tool, issue) in NOT_YET_BUILT {
-        let out = Command::new(tool_path(tool))
-            .arg("-")
-            .write_stdin("")
-            .output()
-            .unwrap();
-        assert_eq!(out.status.code(), Some(2), "{tool}");
-        assert!(out.stdout.is_empty(), "{tool} wrote fake output");
-        let text = String::from_utf8(out.stderr).unwrap();
-        assert!(
-            text.contains(&format!("not implemented yet (tracked in issue #{issue})")),
-            "{tool}:\n{text}"
-        );
     }
 }
