@@ -30,12 +30,10 @@ impl Installer {
     /// that a cache hit costs no process start.
     pub fn find(choice: Option<InstallerKind>) -> Result<Self> {
         let uv = || {
-            on_path("uv")
-                .then(|| Installer::new(InstallerKind::Uv, &["uv"]))
-                .or_else(|| {
-                    runs(&["python3", "-m", "uv"])
-                        .then(|| Installer::new(InstallerKind::Uv, &["python3", "-m", "uv"]))
-                })
+            uv_program().map(|program| Installer {
+                kind: InstallerKind::Uv,
+                program,
+            })
         };
         let pip = || {
             on_path("python3")
@@ -98,15 +96,30 @@ impl Installer {
     }
 }
 
+/// How to run uv: `uv` when it is on PATH (nothing is started to find out),
+/// else `python3 -m uv` when that runs.
+pub(crate) fn uv_program() -> Option<Vec<String>> {
+    if on_path("uv") {
+        return Some(vec!["uv".to_string()]);
+    }
+    runs(&["python3", "-m", "uv"]).then(|| ["python3", "-m", "uv"].map(String::from).to_vec())
+}
+
 /// Is an executable of this name on PATH?
 fn on_path(name: &str) -> bool {
+    find_on_path(name).is_some()
+}
+
+/// The first executable of this name on PATH.
+pub(crate) fn find_on_path(name: &str) -> Option<PathBuf> {
     use std::os::unix::fs::PermissionsExt;
-    std::env::var_os("PATH").is_some_and(|paths| {
-        std::env::split_paths(&paths).any(|dir| {
-            std::fs::metadata(dir.join(name))
+    let paths = std::env::var_os("PATH")?;
+    std::env::split_paths(&paths)
+        .map(|dir| dir.join(name))
+        .find(|path| {
+            std::fs::metadata(path)
                 .is_ok_and(|meta| meta.is_file() && meta.permissions().mode() & 0o111 != 0)
         })
-    })
 }
 
 fn runs(program: &[&str]) -> bool {

@@ -4,12 +4,16 @@
 //! The steps, per layer: read `layer.yaml`; install `requirements.txt` for the
 //! target runtime and architecture (uv or pip, binary wheels only, cached by a
 //! hash of the inputs); collect the installed files and the library under
-//! `python/`, pruned; verify the layout, every native extension against every
-//! declared runtime and architecture, and the sizes; write the zip
-//! deterministically; print a `layer-record/v1` with `layer` and `artifact`.
+//! `python/`, pruned, keeping back what kept code imports; verify the layout,
+//! every native extension against every declared runtime and architecture,
+//! and the sizes; prove that the layer imports with a local Python of each
+//! declared version; write the zip deterministically; print a
+//! `layer-record/v1` with `layer` and `artifact`.
 
 mod config;
+mod imports;
 mod install;
+mod proof;
 mod target;
 mod tree;
 mod verify;
@@ -23,7 +27,9 @@ use base64::Engine;
 use layer_core::cli::Verbosity;
 use layer_core::io::{Input, RecordWriter};
 use layer_core::record::LAYER_RECORD;
-use layer_core::sections::{Artifact, Dependencies, Finding, Severity, VersionSection, names};
+use layer_core::sections::{
+    Artifact, Dependencies, Finding, Pruning, Severity, VersionSection, names,
+};
 use layer_core::{Error, Record, Result};
 
 pub use install::InstallerKind;
@@ -58,6 +64,7 @@ const DEFAULT_LEVEL: u8 = 6;
   layer-pack layers/common
   layer-bump --path layers/common | layer-pack layers/common | layer-publish
   layer-pack --max --out-dir build layers/common layers/ml
+  layer-pack --no-import-check --arch arm64 layers/common
   layer-pack --name tools --runtime python3.12 --arch arm64 --source src/ --requirements req.txt"
 )]
 pub struct Args {
@@ -162,6 +169,16 @@ pub struct Args {
     /// Risky: a library that looks up its own symbols at run time can break; test the layer.
     #[arg(long)]
     pub strip: bool,
+
+    /// Do not prove the layer by importing it. The proof runs the packages' own
+    /// code on this machine (with a minimal environment, no AWS credentials).
+    #[arg(long)]
+    pub no_import_check: bool,
+
+    /// Seconds one module may take to import in the import proof before it counts as failed.
+    #[arg(long, value_name = "SECONDS", default_value_t = 60,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub import_timeout: u64,
 
     /// Threads for verifying and compressing (default: all cores).
     #[arg(long, value_name = "N")]
@@ -331,17 +348,35 @@ fn pack_layer(
         .chain(spec.library.as_deref())
         .collect();
     let mut tree = tree::collect(&roots, &pruner, &spec.exclude)?;
+    timing.insert("collect".to_string(), elapsed_ms(step));
+
+    let step = Instant::now();
+    let pruning = imports::keep_imported(&mut tree)?.map(|kept| {
+        if let Some(first) = kept.kept_back.first() {
+            tracing::info!(
+                "{name}: kept {} file(s) a default prune rule matched, because kept code imports them (e.g. {}, imported by {})",
+                kept.kept_back.len(),
+                first.path,
+                first.imported_by
+            );
+        }
+        Pruning {
+            scanned_files: kept.scanned_files,
+            kept_back: kept.kept_back,
+            extra: Default::default(),
+        }
+    });
+    timing.insert("scan".to_string(), elapsed_ms(step));
     let _stripped = if args.strip {
         Some(tree::strip_shared_libraries(&mut tree)?)
     } else {
         None
     };
-    timing.insert("collect".to_string(), elapsed_ms(step));
     if tree.files.is_empty() {
         return Err(Error::input(format!(
             "layer {name} is empty: no files to pack{}",
-            if tree.pruned_files > 0 {
-                format!(" ({} were pruned)", tree.pruned_files)
+            if tree.pruned_files() > 0 {
+                format!(" ({} were pruned)", tree.pruned_files())
             } else {
                 String::new()
             }
@@ -353,8 +388,24 @@ fn pack_layer(
     let policy = verify::Policy {
         allow_incompatible: args.allow_incompatible,
     };
-    let mut findings = verify::check_tree(&tree, &spec.targets(), spec.dir.as_deref(), policy)?;
+    let targets = spec.targets();
+    let mut findings = verify::check_tree(&tree, &targets, spec.dir.as_deref(), policy)?;
     timing.insert("verify".to_string(), elapsed_ms(step));
+    refuse_errors(name, &findings)?;
+
+    let step = Instant::now();
+    let options = proof::Options {
+        enabled: !args.no_import_check,
+        timeout: std::time::Duration::from_secs(args.import_timeout),
+        jobs: rayon::current_num_threads(),
+        accepted_incompatible: accepted_incompatible(&findings),
+    };
+    let library_root = spec.library.as_ref().map(|_| roots.len() - 1);
+    let scratch_parent = installed.as_ref().and_then(|i| i.dir.parent());
+    let (import_proof, proof_findings) =
+        proof::prove(&tree, &targets, library_root, scratch_parent, &options)?;
+    findings.extend(proof_findings);
+    timing.insert("import_proof".to_string(), elapsed_ms(step));
     refuse_errors(name, &findings)?;
 
     let step = Instant::now();
@@ -385,10 +436,12 @@ fn pack_layer(
         sha256: hex(&zip.sha256),
         code_sha256: base64::engine::general_purpose::STANDARD.encode(zip.sha256),
         findings,
-        pruned_bytes: tree.pruned_bytes,
-        pruned_files: tree.pruned_files,
+        pruned_bytes: tree.pruned_bytes(),
+        pruned_files: tree.pruned_files(),
         compression_level: Some(level),
         dependencies,
+        pruning,
+        import_proof,
         timing_ms: timing,
         extra: Default::default(),
     };
@@ -466,6 +519,9 @@ fn install_dependencies(
         },
         cache_key: installed.key.clone(),
         cache_hit: installed.cache_hit,
+        not_cached: None,
+        lock: None,
+        built_from_source: Vec::new(),
         extra: Default::default(),
     };
     Ok((Some(installed), Some(dependencies)))
@@ -485,6 +541,19 @@ fn cache_dir(args: &Args) -> Result<PathBuf> {
     })
 }
 
+/// The native-compatibility checks, which `--allow-incompatible` turns into warnings.
+const NATIVE_CHECKS: &[&str] = &["elf-machine", "abi", "glibc", "wheel-tag"];
+
+/// Targets that failed a native check the user accepted (`--allow-incompatible`):
+/// their import failures are expected, and reported as warnings.
+fn accepted_incompatible(findings: &[Finding]) -> BTreeSet<String> {
+    findings
+        .iter()
+        .filter(|f| f.severity == Severity::Warning && NATIVE_CHECKS.contains(&f.check.as_str()))
+        .flat_map(|f| f.targets.iter().cloned())
+        .collect()
+}
+
 /// Errors stop the build: print each, and exit 2 with nothing written.
 fn refuse_errors(name: &str, findings: &[Finding]) -> Result<()> {
     let errors: Vec<&Finding> = findings
@@ -497,15 +566,16 @@ fn refuse_errors(name: &str, findings: &[Finding]) -> Result<()> {
     for finding in &errors {
         eprintln!("layer-pack: {name}: {}", describe(finding));
     }
-    let incompatible = errors.iter().any(|f| {
-        matches!(
-            f.check.as_str(),
-            "elf-machine" | "abi" | "glibc" | "wheel-tag"
-        )
-    });
+    let incompatible = errors
+        .iter()
+        .any(|f| NATIVE_CHECKS.contains(&f.check.as_str()));
+    let import = errors.iter().any(|f| f.check == "import");
     let fix = if incompatible {
         "install wheels built for the declared runtimes and architectures (or declare only what the \
          layer supports); --allow-incompatible writes the zip anyway with these as warnings"
+    } else if import {
+        "add the missing package to the requirements, keep the module the layer needs (a \
+         .layerignore rule may remove it), or fix the import; --no-import-check skips the proof"
     } else {
         "fix the layer folder as described above"
     };

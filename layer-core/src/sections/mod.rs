@@ -18,7 +18,7 @@ mod layer;
 mod published;
 mod version;
 
-pub use artifact::{Artifact, Dependencies, Finding, Severity};
+pub use artifact::{Artifact, Dependencies, Finding, ImportProof, KeptBack, Pruning, Severity};
 pub use attachments::{Attachment, AttachmentStatus};
 pub use layer::{LayerSection, RetentionPolicy};
 pub use published::{Grant, Published, RetentionOutcome};
