@@ -10,10 +10,12 @@
 //! declared version; write the zip deterministically; print a
 //! `layer-record/v1` with `layer` and `artifact`.
 
+mod cachekey;
 mod config;
 mod imports;
 mod install;
 mod proof;
+mod sdist;
 mod target;
 mod tree;
 mod verify;
@@ -65,6 +67,7 @@ const DEFAULT_LEVEL: u8 = 6;
   layer-bump --path layers/common | layer-pack layers/common | layer-publish
   layer-pack --max --out-dir build layers/common layers/ml
   layer-pack --no-import-check --arch arm64 layers/common
+  layer-pack --build-from-source docopt --lock layers/cli/uv.lock layers/cli
   layer-pack --name tools --runtime python3.12 --arch arm64 --source src/ --requirements req.txt"
 )]
 pub struct Args {
@@ -120,6 +123,18 @@ pub struct Args {
     /// Constraints (a lock: pinned versions) for the install (default: LAYER_DIR/constraints.txt).
     #[arg(long, value_name = "FILE")]
     pub constraints: Option<PathBuf>,
+
+    /// A lock to install instead of requirements.txt: uv.lock (with its
+    /// pyproject.toml next to it) or a PEP 751 pylock.toml (default: either, in LAYER_DIR).
+    #[arg(long, value_name = "FILE", conflicts_with = "requirements")]
+    pub lock: Option<PathBuf>,
+
+    /// Allow building this package from its source distribution when it has no
+    /// wheel for the target (repeatable; `:all:` for every package; adds to
+    /// layer.yaml's build_from_source). Its build code runs on this machine;
+    /// only a pure-Python result is accepted.
+    #[arg(long, value_name = "NAME")]
+    pub build_from_source: Vec<String>,
 
     /// Which installer to use (default: uv when it runs, else pip).
     #[arg(long, value_enum)]
@@ -287,11 +302,20 @@ struct Packed {
     zip: zipper::WrittenZip,
     destination: PathBuf,
     record: Record,
+    /// A fresh dependency install, stored in the cache only with the zip.
+    installed: Option<install::Installed>,
 }
 
 impl Packed {
-    /// Move the zip into place and return its record.
+    /// Store the dependency install in the cache, move the zip into place and
+    /// return its record.
     fn keep(self) -> Result<Record> {
+        if let Some(installed) = self.installed
+            && let Err(err) = installed.commit()
+        {
+            // The zip is good; only a later run's reuse is lost.
+            tracing::warn!("the dependencies were not stored in the cache: {err}");
+        }
         // A temporary file is private (0600); the zip is a build output for others to read.
         use std::os::unix::fs::PermissionsExt;
         std::fs::set_permissions(self.zip.temp.path(), std::fs::Permissions::from_mode(0o644))
@@ -323,6 +347,8 @@ fn pack_layer(
         source: args.source.clone(),
         requirements: args.requirements.clone(),
         constraints: args.constraints.clone(),
+        lock: args.lock.clone(),
+        build_from_source: args.build_from_source.clone(),
     };
     let spec = config::load(dir, &overrides, version.as_deref())?;
     let name = &spec.section.name;
@@ -461,11 +487,11 @@ fn pack_layer(
     }
     record.set_section(names::LAYER, &spec.section)?;
     record.set_section(names::ARTIFACT, &artifact)?;
-    drop(installed);
     Ok(Packed {
         zip,
         destination,
         record,
+        installed,
     })
 }
 
@@ -488,17 +514,28 @@ fn install_dependencies(
     args: &Args,
     spec: &LayerSpec,
 ) -> Result<(Option<install::Installed>, Option<Dependencies>)> {
-    let Some(requirements) = &spec.requirements else {
-        return Ok((None, None));
-    };
-    if !install::has_requirements(requirements)? {
-        return Ok((None, None));
+    if spec.lock.is_none() {
+        let Some(requirements) = &spec.requirements else {
+            return Ok((None, None));
+        };
+        if !install::has_requirements(requirements)? {
+            return Ok((None, None));
+        }
     }
+    let where_ = spec
+        .dir
+        .as_ref()
+        .map_or("the command line".to_string(), |dir| {
+            dir.join("layer.yaml").display().to_string()
+        });
+    let allowed = sdist::Allowed::new(&spec.build_from_source, &where_)?;
     let installer = install::Installer::find(args.installer)?;
     let request = install::Request {
-        requirements,
+        requirements: spec.requirements.as_deref(),
         constraints: spec.constraints.as_deref(),
+        lock: spec.lock.as_ref(),
         target: spec.install_target(),
+        allowed: &allowed,
     };
     let cache = if args.no_cache {
         None
@@ -519,9 +556,9 @@ fn install_dependencies(
         },
         cache_key: installed.key.clone(),
         cache_hit: installed.cache_hit,
-        not_cached: None,
-        lock: None,
-        built_from_source: Vec::new(),
+        not_cached: installed.not_cached.clone(),
+        lock: spec.lock.as_ref().map(config::Lock::file_name),
+        built_from_source: installed.built_from_source.clone(),
         extra: Default::default(),
     };
     Ok((Some(installed), Some(dependencies)))
