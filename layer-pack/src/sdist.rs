@@ -118,9 +118,9 @@ fn pure(tags: &[String]) -> bool {
 }
 
 /// The refusal of a native wheel built here.
-fn native_build(package: &str, tags: &[String], target: Target) -> Error {
+fn native_build(package: &str, version: &str, tags: &[String], target: Target) -> Error {
     Error::input(format!(
-        "`{package}` was built from source into a native wheel ({}), not pure Python: it needs a \
+        "`{package} {version}` was built from source into a native wheel ({}), not pure Python: it needs a \
          build made for {target} ({} with glibc {}), which a build on this machine is not",
         tags.join(", "),
         target.runtime.os(),
@@ -167,7 +167,7 @@ pub fn check_built(dir: &Path, built: &BTreeSet<String>, target: Target) -> Resu
             .lines()
             .any(|line| line.trim().eq_ignore_ascii_case("Root-Is-Purelib: true"));
         if !purelib || !pure(&tags) {
-            return Err(native_build(&format!("{name} {version}"), &tags, target));
+            return Err(native_build(name, version, &tags, target));
         }
         found.push(format!("{name} {version}"));
     }
@@ -236,8 +236,8 @@ pub fn pip_wheel(
     let parts: Vec<&str> = file.trim_end_matches(".whl").split('-').collect();
     let tag = parts[parts.len().saturating_sub(3)..].join("-");
     if !pure(std::slice::from_ref(&tag)) {
-        let package = parts.iter().take(2).copied().collect::<Vec<_>>().join(" ");
-        return Err(native_build(&package, &[tag], target));
+        let (name, version) = (parts[0], parts.get(1).copied().unwrap_or_default());
+        return Err(native_build(name, version, &[tag], target));
     }
     Ok(wheel.clone())
 }
