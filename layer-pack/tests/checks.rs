@@ -6,16 +6,6 @@
 mod common;
 
 use common::*;
-use serde_json::Value;
-
-fn findings<'a>(record: &'a Value, check: &str) -> Vec<&'a Value> {
-    record["artifact"]["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|f| f["check"] == check)
-        .collect()
-}
 
 #[test]
 fn an_aarch64_wheel_in_an_x86_64_layer_is_refused() {

@@ -119,11 +119,7 @@ fn packs_native_dependencies_into_a_zip_that_python_imports() {
     assert_other_readers_accept(zip);
 
     // Extract with Python and import everything as Lambda would (/opt/python on sys.path).
-    let opt = tempfile::tempdir().unwrap();
     let script = r#"
-import sys, zipfile
-zipfile.ZipFile(sys.argv[1]).extractall(sys.argv[2])
-sys.path.insert(0, sys.argv[2] + "/python")
 import makoto_common, makoto_common.utils, six, markupsafe
 from markupsafe import _speedups
 assert makoto_common.greet("x") == "hello x"
@@ -132,18 +128,7 @@ assert str(markupsafe.escape("<a>")) == "&lt;a&gt;"
 assert markupsafe.__file__.startswith(sys.argv[2]), markupsafe.__file__
 print("imported")
 "#;
-    let out = Command::new("python3")
-        .args(["-c", script])
-        .arg(zip)
-        .arg(opt.path())
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "imported");
+    assert_eq!(run_in_layer(zip, "python3", script), "imported");
 
     // Unchanged requirements: the second run reuses the cache and gives the same bytes.
     let again = single_record(&fixture.pack(&[]));
@@ -606,19 +591,12 @@ fn strip_shrinks_shared_libraries_that_still_import() {
         after.len()
     );
     assert!(art(&stripped)["pruned_bytes"].as_u64() > art(&plain)["pruned_bytes"].as_u64());
-    let opt = tempfile::tempdir().unwrap();
-    let out = Command::new("python3")
-        .args(["-c", "import sys, zipfile\nzipfile.ZipFile(sys.argv[1]).extractall(sys.argv[2])\nsys.path.insert(0, sys.argv[2] + '/python')\nfrom markupsafe import _speedups\nimport markupsafe\nprint(markupsafe.escape('<'))"])
-        .arg(art(&stripped)["path"].as_str().unwrap())
-        .arg(opt.path())
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let out = run_in_layer(
+        zip_of(&stripped),
+        "python3",
+        "from markupsafe import _speedups\nimport markupsafe\nprint(markupsafe.escape('<'))",
     );
-    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "&lt;");
+    assert_eq!(out, "&lt;");
 }
 
 #[test]

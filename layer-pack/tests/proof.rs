@@ -11,19 +11,6 @@ use std::path::Path;
 use common::*;
 use serde_json::{Value, json};
 
-fn findings<'a>(record: &'a Value, check: &str) -> Vec<&'a Value> {
-    record["artifact"]["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|f| f["check"] == check)
-        .collect()
-}
-
-fn zip_of(record: &Value) -> &Path {
-    Path::new(record["artifact"]["path"].as_str().unwrap())
-}
-
 #[test]
 fn astropy_keeps_the_tests_package_it_imports_and_imports_from_the_packed_layer() {
     let fixture = Fixture::new();

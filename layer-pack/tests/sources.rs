@@ -6,7 +6,6 @@
 
 mod common;
 
-use std::path::Path;
 use std::process::Command;
 
 use common::*;
@@ -14,10 +13,6 @@ use serde_json::{Value, json};
 
 fn deps(record: &Value) -> &Value {
     &record["artifact"]["dependencies"]
-}
-
-fn zip_of(record: &Value) -> &Path {
-    Path::new(record["artifact"]["path"].as_str().unwrap())
 }
 
 const DOCOPT_CHECK: &str =

@@ -317,3 +317,18 @@ pub fn cache_entries(fixture: &Fixture) -> Vec<String> {
         Err(_) => Vec::new(),
     }
 }
+
+/// A record's findings of one check.
+pub fn findings<'a>(record: &'a Value, check: &str) -> Vec<&'a Value> {
+    record["artifact"]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["check"] == check)
+        .collect()
+}
+
+/// The zip a record describes.
+pub fn zip_of(record: &Value) -> &Path {
+    Path::new(record["artifact"]["path"].as_str().unwrap())
+}
