@@ -427,9 +427,13 @@ fn pack_layer(
         accepted_incompatible: accepted_incompatible(&findings),
     };
     let library_root = spec.library.as_ref().map(|_| roots.len() - 1);
-    let scratch_parent = installed.as_ref().and_then(|i| i.dir.parent());
+    let cache = if args.no_cache {
+        None
+    } else {
+        cache_dir(args).ok()
+    };
     let (import_proof, proof_findings) =
-        proof::prove(&tree, &targets, library_root, scratch_parent, &options)?;
+        proof::prove(&tree, &targets, library_root, cache.as_deref(), &options)?;
     findings.extend(proof_findings);
     timing.insert("import_proof".to_string(), elapsed_ms(step));
     refuse_errors(name, &findings)?;

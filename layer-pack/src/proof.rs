@@ -13,7 +13,7 @@
 //! This runs the packages' own code on the build machine: that is the point,
 //! and the reason for the minimal environment and `--no-import-check`.
 
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -47,7 +47,7 @@ const PROVER: &str = r#"
 import json, os, sys, time
 args = json.loads(sys.argv[1])
 sys.path[:0] = args["paths"]
-out, timeout, jobs = args["out"], args["timeout"], args["jobs"]
+out, timeout, jobs, modules = args["out"], args["timeout"], args["jobs"], args["modules"]
 
 def child(index, name):
     try:
@@ -57,18 +57,20 @@ def child(index, name):
     log = os.open(os.path.join(out, "%d.log" % index), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     os.dup2(log, 1)
     os.dup2(log, 2)
-    message, code = "", 0
+    result, code = {"error": "", "loaded": []}, 0
     try:
         import importlib
         importlib.import_module(name)
+        # The other top-level modules this import loaded, whole: proven with it.
+        result["loaded"] = [m for m in modules if m in sys.modules]
     except BaseException as error:
         import traceback
         lines = traceback.format_exception_only(type(error), error)
-        message = (lines[-1] if lines else repr(error)).strip()
+        result["error"] = (lines[-1] if lines else repr(error)).strip()
         code = 1
         traceback.print_exc()
-    with open(os.path.join(out, "%d.result" % index), "w") as result:
-        result.write(message)
+    with open(os.path.join(out, "%d.result" % index), "w") as found:
+        json.dump(result, found)
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(code)
@@ -82,12 +84,12 @@ def log_tail(index):
         return ""
 
 def outcome(index, name, status, seconds):
-    result = {"module": name, "ok": False, "error": "", "seconds": round(seconds, 3)}
-    if os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0:
-        result["ok"] = True
-    elif os.WIFEXITED(status) and os.WEXITSTATUS(status) == 1:
+    result = {"module": name, "ok": False, "error": "", "seconds": round(seconds, 3), "loaded": []}
+    if os.WIFEXITED(status) and os.WEXITSTATUS(status) in (0, 1):
         with open(os.path.join(out, "%d.result" % index), errors="replace") as found:
-            result["error"] = found.read()
+            written = json.load(found)
+        result["ok"] = os.WEXITSTATUS(status) == 0
+        result["error"], result["loaded"] = written["error"], written["loaded"]
     elif os.WIFSIGNALED(status):
         tail = log_tail(index)
         result["error"] = "the interpreter died with signal %d while importing it%s" % (
@@ -98,12 +100,15 @@ def outcome(index, name, status, seconds):
             os.WEXITSTATUS(status), (": " + tail) if tail else "")
     return result
 
-pending = list(enumerate(args["modules"]))
+position = {name: index for index, name in enumerate(modules)}
+pending = list(enumerate(modules))
 pending.reverse()
 running, results = {}, {}
 while pending or running:
     while pending and len(running) < jobs:
         index, name = pending.pop()
+        if index in results:
+            continue
         pid = os.fork()
         if pid == 0:
             try:
@@ -111,10 +116,18 @@ while pending or running:
             finally:
                 os._exit(3)
         running[pid] = (index, name, time.monotonic())
+    if not running:
+        continue
     pid, status = os.waitpid(-1, os.WNOHANG)
     if pid:
         index, name, started = running.pop(pid)
-        results[index] = outcome(index, name, status, time.monotonic() - started)
+        result = outcome(index, name, status, time.monotonic() - started)
+        results[index] = result
+        if result["ok"]:
+            for other in result["loaded"]:
+                if position[other] not in results:
+                    results[position[other]] = {"module": other, "ok": True, "error": "",
+                                                "seconds": 0, "via": name, "loaded": []}
         continue
     now = time.monotonic()
     for pid, (index, name, started) in list(running.items()):
@@ -160,6 +173,11 @@ struct Outcome {
     ok: bool,
     #[serde(default)]
     error: String,
+    #[serde(default)]
+    seconds: f64,
+    /// The module whose import loaded this one (then it has no child of its own).
+    #[serde(default)]
+    via: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -169,13 +187,13 @@ struct Report {
 
 /// Prove every target; the record's `import_proof` and the findings.
 /// `library_root`: the index of the library among the tree's roots.
-/// `scratch_parent`: where to link the layer's files (the same file system as
-/// the dependencies lets them be hard links).
+/// `cache`: the cache folder (a stable place for the proof, and what it can
+/// reuse from one run to the next), or None.
 pub fn prove(
     tree: &Tree,
     targets: &[Target],
     library_root: Option<usize>,
-    scratch_parent: Option<&Path>,
+    cache: Option<&Path>,
     options: &Options,
 ) -> Result<(Vec<ImportProof>, Vec<Finding>)> {
     if !options.enabled {
@@ -205,9 +223,16 @@ pub fn prove(
                 target.arch
             ))
         } else {
-            let found = interpreters
-                .entry(target.runtime)
-                .or_insert_with(|| find_interpreter(target.runtime));
+            let found = interpreters.entry(target.runtime).or_insert_with(|| {
+                let finding = Instant::now();
+                let found = find_interpreter(target.runtime, cache);
+                tracing::debug!(
+                    "import proof: looked for Python {} in {} ms",
+                    target.runtime.python_version(),
+                    finding.elapsed().as_millis()
+                );
+                found
+            });
             match found {
                 Ok(interpreter) => {
                     runnable.push((target, interpreter.clone()));
@@ -228,12 +253,46 @@ pub fn prove(
             proofs.push(not_proven(target, &why));
         }
     }
-    if !runnable.is_empty() {
-        let scratch = Scratch::link(tree, scratch_parent)?;
-        let mut failures: BTreeMap<(String, String, Severity), Vec<Target>> = BTreeMap::new();
-        for (target, interpreter) in runnable {
+    let runnable: Vec<(Target, Interpreter, Vec<TopLevel>)> = runnable
+        .into_iter()
+        .map(|(target, interpreter)| {
             let modules = top_level_modules(tree, target.runtime, library_root);
-            let outcomes = run_prover(&scratch, target, &interpreter, &modules, options)?;
+            (target, interpreter, modules)
+        })
+        .collect();
+    if !runnable.is_empty() {
+        // Nothing to import (a layer of data files): nothing to link either.
+        let scratch = if runnable.iter().any(|(_, _, modules)| !modules.is_empty()) {
+            let linking = Instant::now();
+            let scratch = Scratch::prepare(tree, cache)?;
+            tracing::debug!(
+                "import proof: linked {} files in {} ms",
+                tree.files.len(),
+                linking.elapsed().as_millis()
+            );
+            Some(scratch)
+        } else {
+            None
+        };
+        let mut failures: BTreeMap<(String, String, Severity), Vec<Target>> = BTreeMap::new();
+        for (target, interpreter, modules) in runnable {
+            let proving = Instant::now();
+            let outcomes = match &scratch {
+                Some(scratch) => run_prover(scratch, target, &interpreter, &modules, options)?,
+                None => Vec::new(),
+            };
+            tracing::debug!(
+                "import proof: {target} in {} ms ({})",
+                proving.elapsed().as_millis(),
+                outcomes
+                    .iter()
+                    .map(|o| match &o.via {
+                        Some(via) => format!("{} with {via}", o.module),
+                        None => format!("{} {:.0} ms", o.module, o.seconds * 1000.0),
+                    })
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
             let mut proof = ImportProof {
                 target: target.to_string(),
                 proven: true,
@@ -262,6 +321,8 @@ pub fn prove(
                     .push(target);
                 proof.failed.push(outcome.module);
             }
+            proof.modules.sort();
+            proof.failed.sort();
             proofs.push(proof);
         }
         for ((path, message, severity), targets) in failures {
@@ -351,6 +412,7 @@ fn sys_path_roots(runtime: Runtime) -> [String; 2] {
 /// subpackages, which are imported instead.
 fn top_level_modules(tree: &Tree, runtime: Runtime, library_root: Option<usize>) -> Vec<TopLevel> {
     let mut found: BTreeSet<TopLevel> = BTreeSet::new();
+    let mut ranks: HashMap<String, u32> = HashMap::new();
     for root in sys_path_roots(runtime) {
         // Every module the layer holds under this root, and its file.
         let mut modules: BTreeMap<String, String> = BTreeMap::new();
@@ -363,7 +425,12 @@ fn top_level_modules(tree: &Tree, runtime: Runtime, library_root: Option<usize>)
                     .or_insert_with(|| entry.zip_path.clone());
             }
         }
-        let mut wanted: BTreeSet<String> = distribution_names(tree, &root);
+        let installed = distributions(tree, &root);
+        for (name, rank) in import_order(&installed) {
+            let slot = ranks.entry(name).or_insert(rank);
+            *slot = (*slot).min(rank);
+        }
+        let mut wanted: BTreeSet<String> = installed.into_iter().flat_map(|d| d.modules).collect();
         wanted.extend(
             tree.files
                 .iter()
@@ -378,10 +445,38 @@ fn top_level_modules(tree: &Tree, runtime: Runtime, library_root: Option<usize>)
     }
     // One import per name: the first root in Lambda's order wins, as it would there.
     let mut seen = HashSet::new();
-    found
+    let mut modules: Vec<TopLevel> = found
         .into_iter()
         .filter(|m| seen.insert(m.name.clone()))
-        .collect()
+        .collect();
+    // Those that import others first (see `import_order`; the library's own
+    // modules, rank 0, before all), and among equals the largest (by its Python
+    // source), so that two imports at a time end together.
+    modules.sort_by_cached_key(|m| {
+        let top = m.name.split('.').next().unwrap_or(&m.name);
+        (
+            ranks.get(top).copied().unwrap_or(0),
+            std::cmp::Reverse(source_bytes(tree, &m.zip_path)),
+        )
+    });
+    modules
+}
+
+/// Bytes of Python source in a module: its file, or its package's folder.
+fn source_bytes(tree: &Tree, zip_path: &str) -> u64 {
+    match zip_path.strip_suffix("__init__.py") {
+        Some(folder) => tree
+            .files
+            .iter()
+            .filter(|e| e.zip_path.starts_with(folder) && e.zip_path.ends_with(".py"))
+            .map(|e| e.size)
+            .sum(),
+        None => tree
+            .files
+            .iter()
+            .find(|e| e.zip_path == zip_path)
+            .map_or(0, |e| e.size),
+    }
 }
 
 /// A module the layer has, or the subpackages of a namespace package.
@@ -412,80 +507,186 @@ fn expand(
     }
 }
 
-/// Top-level names of the distributions installed under a root, read from
-/// their metadata (pruned or not: `--slim-dist-info` removes `RECORD`).
-fn distribution_names(tree: &Tree, root: &str) -> BTreeSet<String> {
-    let entries: Vec<&Entry> = tree
+/// An installed distribution, from its `*.dist-info`.
+#[derive(Debug, Default)]
+struct Distribution {
+    /// Normalized (PEP 503).
+    name: String,
+    /// Its top-level modules: `top_level.txt`, else the first parts of the paths in `RECORD`.
+    modules: BTreeSet<String>,
+    /// What it requires (normalized names; optional extras left out).
+    requires: BTreeSet<String>,
+}
+
+/// The distributions installed under a root, read from their metadata
+/// (pruned or not: `--slim-dist-info` removes `RECORD`).
+fn distributions(tree: &Tree, root: &str) -> Vec<Distribution> {
+    let mut files: BTreeMap<&str, BTreeMap<&str, &Entry>> = BTreeMap::new();
+    for entry in tree
         .files
         .iter()
         .chain(tree.pruned.iter().map(|p| &p.entry))
-        .collect();
-    let mut names = BTreeSet::new();
-    let mut dist_infos: BTreeMap<&str, (Option<&Entry>, Option<&Entry>)> = BTreeMap::new();
-    for entry in &entries {
-        let Some(relative) = entry.zip_path.strip_prefix(root) else {
-            continue;
-        };
-        let Some((dir, file)) = relative.split_once('/') else {
-            continue;
-        };
-        if !dir.ends_with(".dist-info") {
-            continue;
-        }
-        let slot = dist_infos.entry(dir).or_default();
-        match file {
-            "top_level.txt" => slot.0 = Some(entry),
-            "RECORD" => slot.1 = Some(entry),
-            _ => {}
+    {
+        if let Some((dir, file)) = entry
+            .zip_path
+            .strip_prefix(root)
+            .and_then(|relative| relative.split_once('/'))
+            && dir.ends_with(".dist-info")
+        {
+            files.entry(dir).or_default().insert(file, entry);
         }
     }
-    for (top_level, record) in dist_infos.into_values() {
-        if let Some(entry) = top_level
-            && let Ok(text) = std::fs::read_to_string(&entry.source)
-        {
-            names.extend(
-                text.lines()
-                    .map(|line| line.trim().replace('/', "."))
-                    .filter(|line| !line.is_empty()),
-            );
-        } else if let Some(entry) = record
-            && let Ok(text) = std::fs::read_to_string(&entry.source)
-        {
-            names.extend(text.lines().filter_map(|line| {
-                let path = line.split(',').next()?;
-                let (module, _) = module_of_relative(path)?;
-                Some(module.split('.').next()?.to_string())
-            }));
-        }
-    }
-    names
+    let read = |entry: Option<&&Entry>| entry.and_then(|e| std::fs::read_to_string(&e.source).ok());
+    files
+        .into_iter()
+        .map(|(dir, files)| {
+            let stem = dir.trim_end_matches(".dist-info");
+            let mut dist = Distribution {
+                name: crate::sdist::normalize(stem.split('-').next().unwrap_or(stem)),
+                ..Default::default()
+            };
+            if let Some(text) = read(files.get("top_level.txt")) {
+                dist.modules.extend(
+                    text.lines()
+                        .map(|line| line.trim().replace('/', "."))
+                        .filter(|line| !line.is_empty()),
+                );
+            } else if let Some(text) = read(files.get("RECORD")) {
+                dist.modules.extend(text.lines().filter_map(|line| {
+                    let (module, _) = module_of_relative(line.split(',').next()?)?;
+                    Some(module.split('.').next()?.to_string())
+                }));
+            }
+            if let Some(text) = read(files.get("METADATA")) {
+                dist.requires.extend(
+                    text.lines()
+                        .filter_map(|line| line.strip_prefix("Requires-Dist:"))
+                        .filter(|requirement| !requirement.contains("extra =="))
+                        .map(|requirement| {
+                            let name = requirement
+                                .trim()
+                                .split(|c: char| !(c.is_ascii_alphanumeric() || "-_.".contains(c)))
+                                .next()
+                                .unwrap_or_default();
+                            crate::sdist::normalize(name)
+                        }),
+                );
+            }
+            dist
+        })
+        .collect()
 }
 
-/// The layer's files linked under `<scratch>/python/`: hard links where the
-/// file system allows, else symbolic links. Removed when dropped.
+/// How early to import each top-level module: a distribution nothing else in
+/// the layer requires is imported before those it requires, which its import
+/// then usually covers (the library's own modules come first of all).
+fn import_order(distributions: &[Distribution]) -> HashMap<String, u32> {
+    let names: HashSet<&str> = distributions.iter().map(|d| d.name.as_str()).collect();
+    let mut depth: HashMap<&str, u32> = HashMap::new();
+    let required: HashSet<&str> = distributions
+        .iter()
+        .flat_map(|d| d.requires.iter().map(String::as_str))
+        .filter(|name| names.contains(name))
+        .collect();
+    let mut level: Vec<&str> = names
+        .iter()
+        .copied()
+        .filter(|n| !required.contains(n))
+        .collect();
+    let mut current = 0;
+    while !level.is_empty() {
+        let mut next = Vec::new();
+        for name in level {
+            if depth.contains_key(name) {
+                continue;
+            }
+            depth.insert(name, current);
+            if let Some(dist) = distributions.iter().find(|d| d.name == name) {
+                next.extend(
+                    dist.requires
+                        .iter()
+                        .map(String::as_str)
+                        .filter(|n| names.contains(n)),
+                );
+            }
+        }
+        level = next;
+        current += 1;
+    }
+    let mut order = HashMap::new();
+    for dist in distributions {
+        let rank = 1 + depth.get(dist.name.as_str()).copied().unwrap_or(current);
+        for module in &dist.modules {
+            let slot = order.entry(module.clone()).or_insert(rank);
+            *slot = (*slot).min(rank);
+        }
+    }
+    order
+}
+
+/// Where the proof runs: the layer's files linked under `python/` (hard links
+/// where the file system allows, else symbolic links), a HOME and the prover's
+/// output under `run/`, compiled bytecode under `pycache/`.
+///
+/// With a cache folder it is `<cache>/proof/`, one run at a time (a lock), and
+/// its paths stay the same from run to run: bytecode compiled for a file that
+/// did not change is reused, as Python reuses it anywhere (it checks each `.pyc`
+/// against its source's size and modification time, which hard links keep).
+/// Without one, a temporary folder.
 struct Scratch {
-    dir: tempfile::TempDir,
+    root: PathBuf,
+    _temp: Option<tempfile::TempDir>,
+    /// Held until the proof is done: another layer-pack run waits.
+    _lock: Option<std::fs::File>,
 }
 
 impl Scratch {
-    fn link(tree: &Tree, parent: Option<&Path>) -> Result<Self> {
-        let builder = {
-            let mut builder = tempfile::Builder::new();
-            builder.prefix(".layer-pack-proof-");
-            builder
+    fn prepare(tree: &Tree, cache: Option<&Path>) -> Result<Self> {
+        let scratch = match cache {
+            Some(cache) => {
+                let root = cache.join("proof");
+                std::fs::create_dir_all(&root).map_err(|err| Error::io("create", &root, err))?;
+                let lock_path = root.join(".lock");
+                let lock = std::fs::OpenOptions::new()
+                    .create(true)
+                    .truncate(false)
+                    .write(true)
+                    .open(&lock_path)
+                    .map_err(|err| Error::io("open", &lock_path, err))?;
+                lock.lock()
+                    .map_err(|err| Error::io("lock", &lock_path, err))?;
+                for stale in ["python", "run"] {
+                    let path = root.join(stale);
+                    if path.exists() {
+                        std::fs::remove_dir_all(&path)
+                            .map_err(|err| Error::io("clear", &path, err))?;
+                    }
+                }
+                Scratch {
+                    root,
+                    _temp: None,
+                    _lock: Some(lock),
+                }
+            }
+            None => {
+                let temp = tempfile::Builder::new()
+                    .prefix("layer-pack-proof-")
+                    .tempdir()
+                    .map_err(|err| {
+                        Error::failed(format!(
+                            "cannot create a folder for the import proof: {err}"
+                        ))
+                    })?;
+                Scratch {
+                    root: temp.path().to_path_buf(),
+                    _temp: Some(temp),
+                    _lock: None,
+                }
+            }
         };
-        let dir = match parent {
-            Some(parent) => builder.tempdir_in(parent),
-            None => builder.tempdir(),
-        }
-        .map_err(|err| {
-            Error::failed(format!(
-                "cannot create a folder for the import proof: {err}"
-            ))
-        })?;
         let mut made: HashSet<PathBuf> = HashSet::new();
         for entry in &tree.files {
-            let dest = dir.path().join(&entry.zip_path);
+            let dest = scratch.root.join(&entry.zip_path);
             let folder = dest.parent().expect("under python/").to_path_buf();
             if !made.contains(&folder) {
                 std::fs::create_dir_all(&folder)
@@ -497,28 +698,52 @@ impl Scratch {
                     .map_err(|err| Error::io("link", &dest, err))?;
             }
         }
-        std::fs::create_dir_all(dir.path().join("home"))
-            .and_then(|_| std::fs::create_dir_all(dir.path().join("out")))
-            .map_err(|err| Error::io("create", dir.path(), err))?;
-        Ok(Scratch { dir })
+        for folder in [scratch.home(), scratch.pycache()] {
+            std::fs::create_dir_all(&folder).map_err(|err| Error::io("create", &folder, err))?;
+        }
+        Ok(scratch)
     }
 
     fn path(&self) -> &Path {
-        self.dir.path()
+        &self.root
+    }
+
+    fn home(&self) -> PathBuf {
+        self.root.join("run/home")
+    }
+
+    fn output(&self) -> PathBuf {
+        self.root.join("run/out")
+    }
+
+    fn pycache(&self) -> PathBuf {
+        self.root.join("pycache")
     }
 }
 
 /// Find a Python of this version for this machine: `python3.X` on PATH, else
 /// what `uv python find 3.X` reports. Never downloads one. Err: why none fits.
-fn find_interpreter(runtime: Runtime) -> std::result::Result<Interpreter, String> {
+fn find_interpreter(
+    runtime: Runtime,
+    cache: Option<&Path>,
+) -> std::result::Result<Interpreter, String> {
     let version = runtime.python_version();
     let command = format!("python{version}");
     let mut tried = Vec::new();
     match find_on_path(&command) {
-        Some(path) => match probe(&path, runtime) {
-            Ok(found) => return Ok(found),
-            Err(why) => tried.push(format!("{command} on PATH {why}")),
-        },
+        Some(path) => {
+            let known = KnownInterpreters::new(cache);
+            if let Some(found) = known.get(&path) {
+                return Ok(found);
+            }
+            match probe(&path, runtime) {
+                Ok(found) => {
+                    known.remember(&path, &found);
+                    return Ok(found);
+                }
+                Err(why) => tried.push(format!("{command} on PATH {why}")),
+            }
+        }
         None => tried.push(format!("no {command} on PATH")),
     }
     match uv_program() {
@@ -551,6 +776,90 @@ fn find_interpreter(runtime: Runtime) -> std::result::Result<Interpreter, String
         std::env::consts::ARCH,
         tried.join("; ")
     ))
+}
+
+/// Interpreters found before (in the cache folder's `interpreters.json`): a
+/// `python3.X` on PATH, by its path, size and modification time, gives the
+/// interpreter it started, while that one too is unchanged. Asking costs an
+/// interpreter start, or several where PATH holds pyenv's shims. Only finds
+/// are remembered, never a miss.
+struct KnownInterpreters {
+    file: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, serde::Serialize, Deserialize)]
+struct Known {
+    executable: PathBuf,
+    version: String,
+    /// Size and modification time (ns) of the candidate on PATH, and of the executable.
+    candidate: (u64, u128),
+    stamp: (u64, u128),
+}
+
+impl KnownInterpreters {
+    fn new(cache: Option<&Path>) -> Self {
+        KnownInterpreters {
+            file: cache.map(|cache| cache.join("interpreters.json")),
+        }
+    }
+
+    fn read(&self) -> BTreeMap<String, Known> {
+        self.file
+            .as_ref()
+            .and_then(|file| std::fs::read_to_string(file).ok())
+            .and_then(|text| serde_json::from_str(&text).ok())
+            .unwrap_or_default()
+    }
+
+    fn get(&self, candidate: &Path) -> Option<Interpreter> {
+        let known = self.read().remove(&path_text(candidate))?;
+        (Some(known.candidate) == stamp_of(candidate)
+            && Some(known.stamp) == stamp_of(&known.executable))
+        .then_some(Interpreter {
+            executable: known.executable,
+            version: known.version,
+        })
+    }
+
+    fn remember(&self, candidate: &Path, found: &Interpreter) {
+        let (Some(file), Some(candidate_stamp), Some(stamp)) = (
+            self.file.as_ref(),
+            stamp_of(candidate),
+            stamp_of(&found.executable),
+        ) else {
+            return;
+        };
+        let mut all = self.read();
+        all.insert(
+            path_text(candidate),
+            Known {
+                executable: found.executable.clone(),
+                version: found.version.clone(),
+                candidate: candidate_stamp,
+                stamp,
+            },
+        );
+        // Written aside and renamed: a reader never sees half a file.
+        let temp = file.with_extension(format!("json.{}", std::process::id()));
+        let written = serde_json::to_string(&all)
+            .ok()
+            .is_some_and(|text| std::fs::write(&temp, text).is_ok());
+        if !written || std::fs::rename(&temp, file).is_err() {
+            let _ = std::fs::remove_file(&temp);
+        }
+    }
+}
+
+/// Size and modification time of a file (through symlinks).
+fn stamp_of(path: &Path) -> Option<(u64, u128)> {
+    let meta = std::fs::metadata(path).ok()?;
+    let modified = meta
+        .modified()
+        .ok()?
+        .duration_since(std::time::UNIX_EPOCH)
+        .ok()?
+        .as_nanos();
+    Some((meta.len(), modified))
 }
 
 /// Does this interpreter stand in for the runtime? Its version, and the
@@ -614,7 +923,7 @@ fn run_prover(
     if modules.is_empty() {
         return Ok(Vec::new());
     }
-    let out = scratch.path().join("out").join(target.runtime.abi_digits());
+    let out = scratch.output().join(target.runtime.abi_digits());
     std::fs::create_dir_all(&out).map_err(|err| Error::io("create", &out, err))?;
     let python = scratch.path().join("python");
     let paths: Vec<String> = sys_path_roots(target.runtime)
@@ -632,7 +941,7 @@ fn run_prover(
     let stderr_path = out.join("prover.err");
     let file =
         |path: &Path| std::fs::File::create(path).map_err(|err| Error::io("create", path, err));
-    let home = scratch.path().join("home");
+    let home = scratch.home();
     tracing::info!(
         "import proof: {} module(s) on {target} with {} ({})",
         modules.len(),
@@ -642,7 +951,9 @@ fn run_prover(
     // A minimal environment: no AWS credentials or profile, no user site, a
     // scratch HOME, and the instance metadata service out of reach of the SDK.
     let mut child = Command::new(&interpreter.executable)
-        .args(["-I", "-S", "-B", "-c", PROVER])
+        .args(["-I", "-S", "-X"])
+        .arg(format!("pycache_prefix={}", path_text(&scratch.pycache())))
+        .args(["-c", PROVER])
         .arg(arguments.to_string())
         .env_clear()
         .env("PATH", "/usr/local/bin:/usr/bin:/bin")

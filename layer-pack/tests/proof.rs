@@ -167,7 +167,7 @@ leaked = sorted(k for k in os.environ if k.startswith("AWS_") and k not in (
     "AWS_EC2_METADATA_DISABLED", "AWS_SHARED_CREDENTIALS_FILE", "AWS_CONFIG_FILE"))
 assert not leaked, leaked
 assert os.environ["AWS_SHARED_CREDENTIALS_FILE"] == "/dev/null"
-assert ".layer-pack-proof-" in os.environ["HOME"], os.environ["HOME"]
+assert os.environ["HOME"].endswith("/proof/run/home"), os.environ["HOME"]
 assert sys.flags.isolated and sys.flags.no_site, sys.flags
 layer = [p for p in sys.path if p.endswith("/python") or p.endswith("/site-packages")]
 assert len(layer) == 2, sys.path
