@@ -3,12 +3,14 @@
 //! declared version and this machine's architecture.
 //!
 //! The layer's files are linked into a scratch `python/` folder; one Python
-//! process per target, started isolated (`-I -S -B`) in a minimal environment
+//! process per target, started isolated (`-I -S`) in a minimal environment
 //! (no AWS credentials, a scratch HOME), puts only the layer's folders on
 //! `sys.path` in Lambda's order and forks one child per module, a few at a
 //! time, each killed when it overruns the timeout. A fork from a process that
-//! imported nothing of the layer keeps each import as isolated as a fresh
-//! interpreter, for one interpreter start per target.
+//! imported nothing of the layer is as fresh as a new interpreter, for one
+//! interpreter start per target. A module that another module's import loaded
+//! whole (botocore, by boto3) is proven by that import and gets no child of its
+//! own; the importers go first. Compiled bytecode is kept between runs.
 //!
 //! This runs the packages' own code on the build machine: that is the point,
 //! and the reason for the minimal environment and `--no-import-check`.
@@ -644,7 +646,9 @@ impl Scratch {
     fn prepare(tree: &Tree, cache: Option<&Path>) -> Result<Self> {
         let scratch = match cache {
             Some(cache) => {
-                let root = cache.join("proof");
+                // Absolute: the prover runs in another folder.
+                let root = std::path::absolute(cache.join("proof"))
+                    .map_err(|err| Error::io("open", cache, err))?;
                 std::fs::create_dir_all(&root).map_err(|err| Error::io("create", &root, err))?;
                 let lock_path = root.join(".lock");
                 let lock = std::fs::OpenOptions::new()
