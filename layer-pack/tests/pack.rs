@@ -385,6 +385,20 @@ fn pruning_applies_defaults_layerignore_and_keeps_metadata() {
         "# ours\n*.md\n!makoto_common/fixtures/tests/\n",
     );
 
+    // A kept source the scanner cannot read to the end: said (with -v), never fatal.
+    fixture.write(
+        "python/makoto_common/legacy.py",
+        "import os\nTEMPLATE = '''never closed\nimport hidden\n",
+    );
+    let out = fixture.pack(&["-v"]);
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(
+        stderr.contains("imports: python/makoto_common/legacy.py:2: a string that is never closed"),
+        "{stderr}"
+    );
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    std::fs::remove_file(fixture.layer().join("python/makoto_common/legacy.py")).unwrap();
+    std::fs::remove_dir_all(fixture.out_dir()).unwrap();
     let record = single_record(&fixture.pack(&[]));
     let zip = record["artifact"]["path"].as_str().unwrap().to_string();
     let names: Vec<String> = zip_entries(Path::new(&zip))
