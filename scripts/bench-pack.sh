@@ -9,6 +9,9 @@
 #
 #   scripts/bench-pack.sh               # RUNS=3, work files in a temporary folder
 #   RUNS=5 BENCH_DIR=/tmp/b scripts/bench-pack.sh
+#   BENCH_MODE=proof scripts/bench-pack.sh   # only what pruning's import scan and the import
+#                                            # proof cost, and the whole warm pack with the
+#                                            # proof on against the guide's build.sh steps
 #
 # Needs network access to PyPI (pip and uv download the wheels once), zip, and 7z
 # (Debian: p7zip-full; installed with apt-get when missing and running as root).
@@ -16,6 +19,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 RUNS="${RUNS:-3}"
+MODE="${BENCH_MODE:-full}"
 WORK="${BENCH_DIR:-$(mktemp -d /tmp/bench-pack.XXXXXX)}"
 mkdir -p "$WORK"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$PWD/target}"
@@ -24,7 +28,7 @@ echo "bench: building layer-pack (release)" >&2
 cargo build --release --quiet -p layer-pack
 PACK="$CARGO_TARGET_DIR/release/layer-pack"
 
-if ! command -v 7z >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+if [ "$MODE" = full ] && ! command -v 7z >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
   echo "bench: installing p7zip-full" >&2
   apt-get install -y -qq p7zip-full >/dev/null 2>&1 || { apt-get update -qq >/dev/null && apt-get install -y -qq p7zip-full >/dev/null; }
 fi
@@ -138,7 +142,78 @@ bench_tree() {
   rm -rf "$dir/guide" "$dir/cache" "$dir/zo" "$dir"/*.zip "$dir/out"
 }
 
+# median FIELD FILE: the median of a number in the records (JSON lines) of FILE, e.g.
+# artifact.timing_ms.scan.
+record_median() {
+  python3 - "$1" "$2" <<'PY'
+import json, statistics, sys
+field, path = sys.argv[1], sys.argv[2]
+values = []
+for line in open(path):
+    value = json.loads(line)
+    for part in field.split("."):
+        value = value.get(part, {}) if isinstance(value, dict) else {}
+    values.append(value if isinstance(value, (int, float)) else 0)
+print(int(statistics.median(values)))
+PY
+}
+
+# The import scan and the import proof: their own time (the record's timing_ms, median of
+# RUNS), and the whole warm pack with the proof on and off, against the guide's steps.
+bench_proof_tree() {
+  local tree="$1" requirements="$2"
+  local dir="$WORK/$tree" layer="$WORK/$tree/layer"
+  rm -rf "$dir"; mkdir -p "$layer/python/bench_lib" "$dir/out"
+  printf 'name: bench-%s\ncompatible_runtimes: [python3.11]\ncompatible_architectures: [x86_64]\n' "$tree" > "$layer/layer.yaml"
+  printf '%s\n' $requirements > "$layer/requirements.txt"
+  printf 'VERSION = "1.0"\n' > "$layer/python/bench_lib/__init__.py"
+  local cache="$dir/cache" records="$dir/records.jsonl"
+  "$PACK" "$layer" --cache-dir "$cache" --out-dir "$dir/out" -q > "$dir/record.json"
+  rm -f "$records"
+  measure "$tree layer-pack warm, import proof on" "$RUNS" bash -c '"$0" "$@" >> "'"$records"'"' \
+    "$PACK" "$layer" --cache-dir "$cache" --out-dir "$dir/out" -q
+  local on="$WALL" on_cpu="$CPU" on_rss="$RSS"
+  measure "$tree layer-pack warm, --no-import-check" "$RUNS" "$PACK" "$layer" --cache-dir "$cache" --out-dir "$dir/out" -q --no-import-check
+  local off="$WALL" off_cpu="$CPU" off_rss="$RSS"
+  # The first proof after an install compiles every module: no bytecode from an earlier run.
+  measure "$tree layer-pack warm, import proof on, no bytecode kept" "$RUNS" bash -c 'rm -rf "$2/proof/pycache" && "$0" "$1" --cache-dir "$2" --out-dir "$3" -q' \
+    "$PACK" "$layer" "$cache" "$dir/out"
+  local first="$WALL" first_cpu="$CPU" first_rss="$RSS"
+  guide_build "$layer" "$dir/guide" >/dev/null 2>&1 || { echo "bench: the guide's build failed" >&2; exit 1; }
+  measure "$tree guide build.sh steps" "$RUNS" bash -c 'guide_build "$0" "$1"' "$layer" "$dir/guide"
+  local guide="$WALL" guide_cpu="$CPU"
+  local files unzipped scanned kept modules scan proof
+  files="$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["artifact"]["files"])' "$dir/record.json")"
+  unzipped="$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["artifact"]["unzipped_bytes"])' "$dir/record.json")"
+  scanned="$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["artifact"].get("pruning", {}).get("scanned_files", 0))' "$dir/record.json")"
+  kept="$(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))["artifact"].get("pruning", {}).get("kept_back", [])))' "$dir/record.json")"
+  modules="$(python3 -c 'import json,sys; p=json.load(open(sys.argv[1]))["artifact"]["import_proof"][0]; assert p["proven"], p; print(len(p["modules"]))' "$dir/record.json")"
+  scan="$(record_median artifact.timing_ms.scan "$records")"
+  proof="$(record_median artifact.timing_ms.import_proof "$records")"
+  ROWS+=("| $tree: $(mb "$unzipped"), $files files | import scan (record's timing_ms.scan) | ${scan} ms | | | | $scanned Python files read, $kept kept back |")
+  ROWS+=("| | import proof (record's timing_ms.import_proof) | ${proof} ms | | | | $modules top-level modules, python3.11, 2 at a time |")
+  WALL="$guide" CPU="$guide_cpu" RSS=0
+  ROWS+=("| | guide's build.sh steps (pip, find, zip -r9) | ${guide}s | ${guide_cpu}s | | | |")
+  ROWS+=("| | **layer-pack LAYER_DIR, warm cache, import proof on** | ${on}s | ${on_cpu}s | | $((on_rss / 1024)) MiB | **$(ratio "$guide" "$on") faster** (CPU $(ratio "$guide_cpu" "$on_cpu")) |")
+  ROWS+=("| | layer-pack LAYER_DIR, warm cache, import proof on, no bytecode from an earlier proof | ${first}s | ${first_cpu}s | | $((first_rss / 1024)) MiB | $(ratio "$guide" "$first") faster (CPU $(ratio "$guide_cpu" "$first_cpu")) |")
+  ROWS+=("| | layer-pack LAYER_DIR, warm cache, --no-import-check | ${off}s | ${off_cpu}s | | $((off_rss / 1024)) MiB | $(ratio "$guide" "$off") faster |")
+  rm -rf "$dir/guide" "$dir/cache" "$dir/out" "$dir"/*.zip
+}
+
 LOAD_BEFORE="$(cut -d' ' -f1-3 /proc/loadavg)"
+if [ "$MODE" = proof ]; then
+  bench_proof_tree ml "numpy==2.2.6 pandas==2.3.2"
+  bench_proof_tree common "boto3==1.44.8 pydantic==2.14.4 requests==2.34.2"
+  echo
+  echo "$(nproc) cores, $(uname -m), $(date -u +%Y-%m-%d), median of $RUNS runs; python3.11/x86_64 wheels"
+  echo "load average (1/5/15 min) before: $LOAD_BEFORE, after: $(cut -d' ' -f1-3 /proc/loadavg)"
+  echo "$(uv --version); pip $(python3 -m pip --version | cut -d' ' -f2); $(python3.11 --version)"
+  echo
+  echo "| tree (pruned) | step or command | wall | CPU | | peak RSS | |"
+  echo "|---|---|---|---|---|---|---|"
+  printf '%s\n' "${ROWS[@]}"
+  exit 0
+fi
 bench_tree ml "numpy==2.2.6 pandas==2.3.2"
 bench_tree common "boto3==1.44.8 pydantic==2.14.4 requests==2.34.2"
 

@@ -29,6 +29,9 @@ struct LayerYaml {
     retention_policy: Option<RetentionYaml>,
     #[serde(default)]
     metadata: BTreeMap<String, Value>,
+    /// Packages that may be built from their source distribution (`:all:` for every one).
+    #[serde(default)]
+    build_from_source: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -49,6 +52,67 @@ pub struct Overrides {
     pub source: Option<PathBuf>,
     pub requirements: Option<PathBuf>,
     pub constraints: Option<PathBuf>,
+    pub lock: Option<PathBuf>,
+    /// Added to layer.yaml's `build_from_source`.
+    pub build_from_source: Vec<String>,
+}
+
+/// A lock the dependencies come from, instead of requirements.txt.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Lock {
+    /// `uv.lock` and the `pyproject.toml` next to it, exported with `uv export --frozen`.
+    Uv { lock: PathBuf, project: PathBuf },
+    /// A PEP 751 lock (`pylock.toml`, `pylock.NAME.toml`), installed by uv.
+    Pylock(PathBuf),
+}
+
+impl Lock {
+    /// `uv.lock` or `pylock.toml`, as the record names it.
+    pub fn file_name(&self) -> String {
+        let path = match self {
+            Lock::Uv { lock, .. } => lock,
+            Lock::Pylock(path) => path,
+        };
+        path.file_name()
+            .map(|name| name.to_string_lossy().into_owned())
+            .unwrap_or_default()
+    }
+
+    /// What a lock file is, by its name; with `uv.lock`, its project must be next to it.
+    fn from_path(path: &Path, flag: &str) -> Result<Self> {
+        if !path.is_file() {
+            return Err(
+                Error::input(format!("{flag} {}: no such file", path.display()))
+                    .with_fix("check the path"),
+            );
+        }
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        if name == "uv.lock" {
+            let project = path.with_file_name("pyproject.toml");
+            if !project.is_file() {
+                return Err(Error::input(format!(
+                    "{} has no pyproject.toml next to it",
+                    path.display()
+                ))
+                .with_fix("a uv.lock belongs to the pyproject.toml it was made from: keep them in one folder"));
+            }
+            return Ok(Lock::Uv {
+                lock: path.to_path_buf(),
+                project,
+            });
+        }
+        if name == "pylock.toml" || (name.starts_with("pylock.") && name.ends_with(".toml")) {
+            return Ok(Lock::Pylock(path.to_path_buf()));
+        }
+        Err(Error::input(format!(
+            "{flag} {}: not a lock layer-pack reads",
+            path.display()
+        ))
+        .with_fix("pass a uv.lock (with its pyproject.toml next to it) or a PEP 751 pylock.toml; requirements files go to --requirements"))
+    }
 }
 
 /// Everything `layer-pack` needs to know about one layer.
@@ -63,6 +127,9 @@ pub struct LayerSpec {
     pub library: Option<PathBuf>,
     pub requirements: Option<PathBuf>,
     pub constraints: Option<PathBuf>,
+    pub lock: Option<Lock>,
+    /// Packages that may be built from source: layer.yaml's list and the flags'.
+    pub build_from_source: Vec<String>,
     /// Files that are part of the layer folder but never of the zip.
     pub exclude: Vec<PathBuf>,
 }
@@ -106,6 +173,7 @@ pub fn load(dir: Option<&Path>, overrides: &Overrides, version: Option<&str>) ->
         license: None,
         retention_policy: None,
         metadata: BTreeMap::new(),
+        build_from_source: Vec::new(),
     });
     let where_ = dir.map_or("the command line".to_string(), |dir| {
         dir.join("layer.yaml").display().to_string()
@@ -182,16 +250,20 @@ pub fn load(dir: Option<&Path>, overrides: &Overrides, version: Option<&str>) ->
     };
     check_retention(section.retention_policy.as_ref(), &where_)?;
 
-    let (library, requirements, constraints, exclude) = locate_files(dir, overrides)?;
+    let located = locate_files(dir, overrides)?;
+    let mut build_from_source = yaml.build_from_source;
+    build_from_source.extend(overrides.build_from_source.iter().cloned());
     Ok(LayerSpec {
         dir: dir.map(Path::to_path_buf),
         section,
         runtimes,
         architectures,
-        library,
-        requirements,
-        constraints,
-        exclude,
+        library: located.library,
+        requirements: located.requirements,
+        constraints: located.constraints,
+        lock: located.lock,
+        build_from_source,
+        exclude: located.exclude,
     })
 }
 
@@ -231,20 +303,23 @@ fn read_layer_yaml(dir: &Path, overrides: &Overrides) -> Result<Option<LayerYaml
         .map_err(|err| {
             Error::input(format!("{} is not valid: {err}", path.display())).with_fix(
                 "layer.yaml takes name, description, compatible_runtimes, \
-                 compatible_architectures, license, retention_policy and metadata",
+                 compatible_architectures, license, retention_policy, metadata and build_from_source",
             )
         })
 }
 
-/// The library folder, requirements and constraints: flags first, then the
-/// guide's layout (`requirements.txt` next to layer.yaml, or inside `python/`).
-type Located = (
-    Option<PathBuf>,
-    Option<PathBuf>,
-    Option<PathBuf>,
-    Vec<PathBuf>,
-);
+/// The files of a layer folder that decide its content.
+struct Located {
+    library: Option<PathBuf>,
+    requirements: Option<PathBuf>,
+    constraints: Option<PathBuf>,
+    lock: Option<Lock>,
+    exclude: Vec<PathBuf>,
+}
 
+/// The library folder, the dependencies (requirements and constraints, or a
+/// lock) : flags first, then the guide's layout (`requirements.txt` next to
+/// layer.yaml or inside `python/`; `uv.lock` with `pyproject.toml`; `pylock.toml`).
 fn locate_files(dir: Option<&Path>, overrides: &Overrides) -> Result<Located> {
     let existing = |path: PathBuf| path.exists().then_some(path);
     let library = match (&overrides.source, dir) {
@@ -252,24 +327,68 @@ fn locate_files(dir: Option<&Path>, overrides: &Overrides) -> Result<Located> {
         (None, Some(dir)) => existing(dir.join("python")),
         (None, None) => None,
     };
-    let requirements = match (&overrides.requirements, dir) {
+    let mut requirements = match (&overrides.requirements, dir) {
         (Some(path), _) => Some(must_be_file(path, "--requirements")?),
-        (None, Some(dir)) => existing(dir.join("requirements.txt"))
+        (None, Some(dir)) if overrides.lock.is_none() => existing(dir.join("requirements.txt"))
             .or_else(|| existing(dir.join("python/requirements.txt"))),
-        (None, None) => None,
+        (None, _) => None,
     };
+    let lock = match (&overrides.lock, dir) {
+        (Some(path), _) => Some(Lock::from_path(path, "--lock")?),
+        (None, Some(dir)) if overrides.requirements.is_none() => found_lock(dir)?,
+        (None, _) => None,
+    };
+    if let (Some(found), Some(dir)) = (&lock, dir)
+        && overrides.lock.is_none()
+        && let Some(listed) = requirements.take()
+    {
+        return Err(Error::input(format!(
+            "{} has both {} and {}: which are the layer's dependencies?",
+            dir.display(),
+            listed.strip_prefix(dir).unwrap_or(&listed).display(),
+            found.file_name()
+        ))
+        .with_fix("remove one, or choose with --requirements FILE or --lock FILE"));
+    }
     let constraints = match (&overrides.constraints, dir) {
         (Some(path), _) => Some(must_be_file(path, "--constraints")?),
         (None, Some(dir)) => existing(dir.join("constraints.txt")),
         (None, None) => None,
     };
     // Build inputs that sit inside the library folder are not part of the layer.
-    let exclude = [&requirements, &constraints]
+    let mut exclude: Vec<PathBuf> = [&requirements, &constraints]
         .into_iter()
         .flatten()
         .cloned()
         .collect();
-    Ok((library, requirements, constraints, exclude))
+    match &lock {
+        Some(Lock::Uv { lock, project }) => exclude.extend([lock.clone(), project.clone()]),
+        Some(Lock::Pylock(path)) => exclude.push(path.clone()),
+        None => {}
+    }
+    Ok(Located {
+        library,
+        requirements,
+        constraints,
+        lock,
+        exclude,
+    })
+}
+
+/// A lock in the layer folder: `uv.lock` (with `pyproject.toml`) or `pylock.toml`.
+fn found_lock(dir: &Path) -> Result<Option<Lock>> {
+    let uv = dir.join("uv.lock");
+    let pylock = dir.join("pylock.toml");
+    match (uv.is_file(), pylock.is_file()) {
+        (true, true) => Err(Error::input(format!(
+            "{} has both uv.lock and pylock.toml: which is the layer's lock?",
+            dir.display()
+        ))
+        .with_fix("remove one, or choose with --lock FILE")),
+        (true, false) => Lock::from_path(&uv, "uv.lock").map(Some),
+        (false, true) => Lock::from_path(&pylock, "pylock.toml").map(Some),
+        (false, false) => Ok(None),
+    }
 }
 
 fn must_be_dir(path: &Path, flag: &str) -> Result<PathBuf> {

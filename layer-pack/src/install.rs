@@ -2,12 +2,15 @@
 //! without Docker: uv (preferred) or pip, with binary wheels only, into a
 //! cache entry keyed by everything that decides the result.
 
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use layer_core::{Error, Result};
-use sha2::{Digest, Sha256};
 
+use crate::cachekey::{Key, KeyBuilder};
+use crate::config::Lock;
+use crate::sdist::{self, Allowed};
 use crate::target::{Glibc, Target};
 
 /// Which program installs the dependencies.
@@ -30,12 +33,10 @@ impl Installer {
     /// that a cache hit costs no process start.
     pub fn find(choice: Option<InstallerKind>) -> Result<Self> {
         let uv = || {
-            on_path("uv")
-                .then(|| Installer::new(InstallerKind::Uv, &["uv"]))
-                .or_else(|| {
-                    runs(&["python3", "-m", "uv"])
-                        .then(|| Installer::new(InstallerKind::Uv, &["python3", "-m", "uv"]))
-                })
+            uv_program().map(|program| Installer {
+                kind: InstallerKind::Uv,
+                program,
+            })
         };
         let pip = || {
             on_path("python3")
@@ -75,8 +76,9 @@ impl Installer {
         }
     }
 
-    /// The installer's version, e.g. `0.13.9`, as it reports it.
-    fn version(&self) -> Result<String> {
+    /// The installer's version, e.g. `0.13.9`, and its whole `--version` line
+    /// (pip's names the Python it runs on).
+    fn version(&self) -> Result<(String, String)> {
         let output = Command::new(&self.program[0])
             .args(&self.program[1..])
             .arg("--version")
@@ -87,7 +89,9 @@ impl Installer {
         let text = String::from_utf8_lossy(&output.stdout);
         // "uv 0.13.9 (...)" / "pip 23.2.1 from ... (python 3.11)"
         match text.split_whitespace().nth(1) {
-            Some(version) if output.status.success() => Ok(version.to_string()),
+            Some(version) if output.status.success() => {
+                Ok((version.to_string(), text.trim().to_string()))
+            }
             _ => Err(Error::failed(format!(
                 "`{} --version` failed: {}",
                 self.program.join(" "),
@@ -98,15 +102,30 @@ impl Installer {
     }
 }
 
+/// How to run uv: `uv` when it is on PATH (nothing is started to find out),
+/// else `python3 -m uv` when that runs.
+pub(crate) fn uv_program() -> Option<Vec<String>> {
+    if on_path("uv") {
+        return Some(vec!["uv".to_string()]);
+    }
+    runs(&["python3", "-m", "uv"]).then(|| ["python3", "-m", "uv"].map(String::from).to_vec())
+}
+
 /// Is an executable of this name on PATH?
 fn on_path(name: &str) -> bool {
+    find_on_path(name).is_some()
+}
+
+/// The first executable of this name on PATH.
+pub(crate) fn find_on_path(name: &str) -> Option<PathBuf> {
     use std::os::unix::fs::PermissionsExt;
-    std::env::var_os("PATH").is_some_and(|paths| {
-        std::env::split_paths(&paths).any(|dir| {
-            std::fs::metadata(dir.join(name))
+    let paths = std::env::var_os("PATH")?;
+    std::env::split_paths(&paths)
+        .map(|dir| dir.join(name))
+        .find(|path| {
+            std::fs::metadata(path)
                 .is_ok_and(|meta| meta.is_file() && meta.permissions().mode() & 0o111 != 0)
         })
-    })
 }
 
 fn runs(program: &[&str]) -> bool {
@@ -120,10 +139,17 @@ fn runs(program: &[&str]) -> bool {
 /// What to install, and for what.
 #[derive(Debug)]
 pub struct Request<'a> {
-    pub requirements: &'a Path,
+    pub requirements: Option<&'a Path>,
     pub constraints: Option<&'a Path>,
+    pub lock: Option<&'a Lock>,
     pub target: Target,
+    /// Packages that may be built from their source distribution.
+    pub allowed: &'a Allowed,
 }
+
+/// The most packages one install builds from source before giving up (each
+/// one found costs an installer run).
+const MAX_SOURCE_BUILDS: usize = 32;
 
 impl Request<'_> {
     /// The manylinux level wheels may need: manylinux2014 (glibc 2.17) for
@@ -138,7 +164,27 @@ impl Request<'_> {
         }
     }
 
-    fn arguments(&self, installer: &Installer, dest: &Path) -> Vec<String> {
+    /// What the dependencies are read from, for messages.
+    fn source_name(&self) -> String {
+        match (self.lock, self.requirements) {
+            (Some(lock), _) => lock.file_name(),
+            (None, Some(path)) => path.display().to_string(),
+            (None, None) => "the requirements".to_string(),
+        }
+    }
+
+    /// The installer's arguments. `requirements`: the file to install from
+    /// (the requirements file, an exported lock, or a pylock.toml);
+    /// `from_source`: packages to build from their sdist (uv);
+    /// `wheelhouse`: wheels built here (pip).
+    fn arguments(
+        &self,
+        installer: &Installer,
+        dest: &Path,
+        requirements: &Path,
+        from_source: &BTreeSet<String>,
+        wheelhouse: Option<&Path>,
+    ) -> Vec<String> {
         let machine = self.target.arch.machine();
         let python = self.target.runtime.python_version();
         let glibc = self.platform_glibc();
@@ -195,42 +241,55 @@ impl Request<'_> {
                 args
             }
         };
-        args.extend(["-r".into(), path_text(self.requirements)]);
+        for package in from_source {
+            // uv: wheels for every package but these, which are built from source.
+            args.extend(["--no-binary".into(), package.clone()]);
+        }
+        if let Some(wheelhouse) = wheelhouse {
+            args.extend(["--find-links".into(), path_text(wheelhouse)]);
+        }
+        args.extend(["-r".into(), path_text(requirements)]);
         if let Some(constraints) = self.constraints {
             args.extend(["-c".into(), path_text(constraints)]);
         }
         args
     }
 
-    /// The cache key: a hash of everything that decides what gets installed
-    /// (the installer by name: its version is recorded, not hashed, so that
-    /// a cache hit needs no process start).
-    pub fn cache_key(&self, installer: &Installer) -> Result<String> {
-        let mut hash = Sha256::new();
-        hash.update(b"layer-pack deps v1\n");
-        for file in [Some(self.requirements), self.constraints] {
-            let bytes = match file {
-                Some(path) => std::fs::read(path).map_err(|err| Error::io("read", path, err))?,
-                None => Vec::new(),
-            };
-            hash.update((bytes.len() as u64).to_le_bytes());
-            hash.update(&bytes);
-        }
-        hash.update(
-            format!(
-                "{}\n{}\n{}\n{}\n",
+    /// The cache key: every input of the install (see `cachekey`), the target,
+    /// the installer and its version (`version_line`), and the opt-in builds.
+    pub fn cache_key(&self, installer: &Installer, version_line: &str) -> Result<Key> {
+        let mut key = KeyBuilder::new();
+        key.text("installer", installer.name());
+        key.text("installer version", version_line);
+        key.text(
+            "target",
+            &format!(
+                "{} {} {}",
                 self.target.runtime,
                 self.target.arch.machine(),
-                self.platform_glibc(),
-                installer.name(),
-            )
-            .as_bytes(),
+                self.platform_glibc()
+            ),
         );
-        Ok(crate::hex(&hash.finalize()))
+        key.text("build from source", &self.allowed.key_text());
+        if let Some(requirements) = self.requirements {
+            key.text("input", "requirements");
+            key.requirements_file(requirements)?;
+        }
+        if let Some(constraints) = self.constraints {
+            key.text("input", "constraints");
+            key.requirements_file(constraints)?;
+        }
+        match self.lock {
+            Some(Lock::Uv { lock, project }) => key.lock_file(lock, Some(project))?,
+            Some(Lock::Pylock(path)) => key.lock_file(path, None)?,
+            None => {}
+        }
+        Ok(key.finish())
     }
 }
 
-/// Where installed dependencies live: a cache entry, or a temporary folder.
+/// Where installed dependencies live: a cache entry, a fresh install waiting
+/// to become one, or a temporary folder.
 #[derive(Debug)]
 pub struct Installed {
     pub dir: PathBuf,
@@ -238,8 +297,60 @@ pub struct Installed {
     pub key: String,
     /// The version of the installer that made it.
     pub installer_version: String,
-    /// Keeps a `--no-cache` install alive until the zip is written.
+    /// Why the install was not cached, when it could not be.
+    pub not_cached: Option<String>,
+    /// `NAME VERSION` of the packages built from source.
+    pub built_from_source: Vec<String>,
+    /// A fresh install to store in the cache once the layer is kept.
+    pending: Option<Pending>,
+    /// Keeps an uncached install alive until the zip is written.
     _temp: Option<tempfile::TempDir>,
+}
+
+/// A fresh install next to its cache entry, and what to record about it.
+#[derive(Debug)]
+struct Pending {
+    staging: tempfile::TempDir,
+    entry: PathBuf,
+    metadata: PathBuf,
+}
+
+/// What a cache entry remembers about the install that made it.
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
+struct EntryMetadata {
+    installer_version: String,
+    #[serde(default)]
+    built_from_source: Vec<String>,
+}
+
+impl Installed {
+    /// Store a fresh install in the cache: called only once the layer it went
+    /// into passed every check, so that a refused layer leaves no cache entry.
+    pub fn commit(mut self) -> Result<()> {
+        let Some(pending) = self.pending.take() else {
+            return Ok(());
+        };
+        let metadata = serde_json::to_string(&EntryMetadata {
+            installer_version: self.installer_version.clone(),
+            built_from_source: self.built_from_source.clone(),
+        })
+        .expect("plain data serializes");
+        std::fs::write(&pending.metadata, metadata)
+            .map_err(|err| Error::io("write", &pending.metadata, err))?;
+        if pending.entry.exists() {
+            std::fs::remove_dir_all(&pending.entry)
+                .map_err(|err| Error::io("replace", &pending.entry, err))?;
+        }
+        let staged = pending.staging.keep();
+        if let Err(err) = std::fs::rename(&staged, &pending.entry) {
+            let _ = std::fs::remove_dir_all(&staged);
+            if !pending.entry.is_dir() {
+                return Err(Error::io("store the dependencies in", &pending.entry, err));
+            }
+            // Another run stored the same key at the same moment: same inputs, same content.
+        }
+        Ok(())
+    }
 }
 
 /// Does the requirements file name any requirement at all?
@@ -259,34 +370,50 @@ pub fn install(
     cache: Option<&Path>,
     refresh: bool,
 ) -> Result<Installed> {
-    let key = request.cache_key(installer)?;
+    let (installer_version, version_line) = installer.version()?;
+    let key = request.cache_key(installer, &version_line)?;
+    if let Some(why) = &key.uncacheable
+        && cache.is_some()
+    {
+        tracing::info!("dependencies: not cached, because {why}");
+    }
+    let cache = cache.filter(|_| key.uncacheable.is_none());
     let Some(cache) = cache else {
         let temp = tempfile::Builder::new()
             .prefix("layer-pack-deps-")
             .tempdir()
             .map_err(|err| Error::failed(format!("cannot create a temporary folder: {err}")))?;
-        run_installer(installer, request, temp.path())?;
+        let built = run_installer(installer, request, temp.path())?;
         return Ok(Installed {
             dir: temp.path().to_path_buf(),
             cache_hit: false,
-            key,
-            installer_version: installer.version()?,
+            key: key.hex,
+            installer_version,
+            not_cached: key.uncacheable,
+            built_from_source: built,
+            pending: None,
             _temp: Some(temp),
         });
     };
     let deps = cache.join("deps");
-    let entry = deps.join(&key);
-    let version_file = deps.join(format!("{key}.installer-version"));
+    let entry = deps.join(&key.hex);
+    let metadata = deps.join(format!("{}.json", key.hex));
     if entry.is_dir() && !refresh {
         tracing::info!("dependencies: reusing {}", entry.display());
-        let installer_version = std::fs::read_to_string(&version_file)
-            .map(|text| text.trim().to_string())
-            .unwrap_or_else(|_| "unknown".to_string());
+        let remembered: Option<EntryMetadata> = std::fs::read_to_string(&metadata)
+            .ok()
+            .and_then(|text| serde_json::from_str(&text).ok());
         return Ok(Installed {
             dir: entry,
             cache_hit: true,
-            key,
-            installer_version,
+            key: key.hex,
+            installer_version: remembered.as_ref().map_or_else(
+                || installer_version.clone(),
+                |m| m.installer_version.clone(),
+            ),
+            not_cached: None,
+            built_from_source: remembered.map(|m| m.built_from_source).unwrap_or_default(),
+            pending: None,
             _temp: None,
         });
     }
@@ -294,59 +421,204 @@ pub fn install(
         Error::io("create the cache folder", &deps, err)
             .with_fix("pass --cache-dir with a writable folder, or --no-cache")
     })?;
-    // Install next to the entry and rename: a crash or a failed install never
-    // leaves a half-filled entry that a later run would trust.
+    // Install next to the entry and rename later: a crash, a failed install or
+    // a refused layer never leaves an entry that a later run would trust.
     let staging = tempfile::Builder::new()
         .prefix(".installing-")
         .tempdir_in(&deps)
         .map_err(|err| Error::io("create a folder in", &deps, err))?;
-    let installer_version = installer.version()?;
-    run_installer(installer, request, staging.path())?;
-    std::fs::write(&version_file, &installer_version)
-        .map_err(|err| Error::io("write", &version_file, err))?;
-    if entry.exists() {
-        std::fs::remove_dir_all(&entry).map_err(|err| Error::io("replace", &entry, err))?;
-    }
-    let staged = staging.keep();
-    if let Err(err) = std::fs::rename(&staged, &entry) {
-        let _ = std::fs::remove_dir_all(&staged);
-        if !entry.is_dir() {
-            return Err(Error::io("store the dependencies in", &entry, err));
-        }
-        // Another run stored the same key at the same moment: same inputs, same content.
-    }
+    let built = run_installer(installer, request, staging.path())?;
     Ok(Installed {
-        dir: entry,
+        dir: staging.path().to_path_buf(),
         cache_hit: false,
-        key,
+        key: key.hex,
         installer_version,
+        not_cached: None,
+        built_from_source: built,
+        pending: Some(Pending {
+            staging,
+            entry,
+            metadata,
+        }),
         _temp: None,
     })
 }
 
-fn run_installer(installer: &Installer, request: &Request<'_>, dest: &Path) -> Result<()> {
-    let args = request.arguments(installer, dest);
+/// Run the installer into `dest`, building the packages the layer allows from
+/// source when they have no wheel. Returns `NAME VERSION` of those built.
+fn run_installer(installer: &Installer, request: &Request<'_>, dest: &Path) -> Result<Vec<String>> {
+    let scratch = tempfile::Builder::new()
+        .prefix("layer-pack-install-")
+        .tempdir()
+        .map_err(|err| Error::failed(format!("cannot create a temporary folder: {err}")))?;
+    let (requirements, workdir) = requirements_file(installer, request, scratch.path())?;
+    let dest = std::path::absolute(dest).map_err(|err| Error::io("open", dest, err))?;
+    let wheelhouse = scratch.path().join("wheels");
+    let mut from_source: BTreeSet<String> = BTreeSet::new();
+    let mut built_wheels = false;
     tracing::info!(
         "installing {} for {} with {}",
-        request.requirements.display(),
+        request.source_name(),
         request.target,
         installer.program.join(" ")
     );
-    tracing::debug!("running {} {}", installer.program.join(" "), args.join(" "));
-    let output = Command::new(&installer.program[0])
-        .args(&installer.program[1..])
-        .args(&args)
+    loop {
+        let args = request.arguments(
+            installer,
+            &dest,
+            &requirements,
+            if installer.kind == InstallerKind::Uv {
+                &from_source
+            } else {
+                const NONE: &BTreeSet<String> = &BTreeSet::new();
+                NONE
+            },
+            built_wheels.then_some(wheelhouse.as_path()),
+        );
+        tracing::debug!("running {} {}", installer.program.join(" "), args.join(" "));
+        let mut command = Command::new(&installer.program[0]);
+        command.args(&installer.program[1..]).args(&args);
+        if let Some(dir) = &workdir {
+            command.current_dir(dir);
+        }
+        if !from_source.is_empty() {
+            sdist::without_aws_credentials(&mut command);
+        }
+        let output = command
+            .output()
+            .map_err(|err| Error::failed(format!("cannot run {}: {err}", installer.name())))?;
+        if output.status.success() {
+            break;
+        }
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let package = no_wheel_package(&text);
+        let Some(package) = package.filter(|p| {
+            request.allowed.allows(p)
+                && !from_source.contains(&sdist::normalize(p))
+                && from_source.len() < MAX_SOURCE_BUILDS
+        }) else {
+            return Err(explain_failure(installer, request, &text));
+        };
+        tracing::info!(
+            "`{package}` has no wheel for {}: building it from source, as the layer allows",
+            request.target
+        );
+        if installer.kind == InstallerKind::Pip {
+            let spec = requirement_for(&requirements, &package).unwrap_or_else(|| package.clone());
+            sdist::pip_wheel(
+                &installer.program,
+                &spec,
+                request.constraints,
+                &wheelhouse,
+                request.target,
+            )?;
+            built_wheels = true;
+        }
+        from_source.insert(sdist::normalize(&package));
+    }
+    sdist::check_built(&dest, &from_source, request.target)
+}
+
+/// The file to install from, and the folder to run the installer in (relative
+/// paths in a requirements file or an exported lock count from there).
+fn requirements_file(
+    installer: &Installer,
+    request: &Request<'_>,
+    scratch: &Path,
+) -> Result<(PathBuf, Option<PathBuf>)> {
+    let absolute =
+        |path: &Path| std::path::absolute(path).map_err(|err| Error::io("open", path, err));
+    match (request.lock, request.requirements) {
+        (Some(Lock::Uv { lock, project }), _) => {
+            let exported = scratch.join("requirements.txt");
+            export_uv_lock(lock, project, &exported)?;
+            let dir = absolute(project)?.parent().map(Path::to_path_buf);
+            Ok((exported, dir))
+        }
+        (Some(Lock::Pylock(path)), _) => {
+            if installer.kind == InstallerKind::Pip {
+                return Err(Error::usage(format!(
+                    "{}: pip cannot install a PEP 751 lock here",
+                    path.display()
+                ))
+                .with_fix("install it with uv (--installer uv, or let layer-pack find uv), or use requirements.txt with pip"));
+            }
+            let path = absolute(path)?;
+            let dir = path.parent().map(Path::to_path_buf);
+            Ok((path, dir))
+        }
+        (None, Some(path)) => {
+            let path = absolute(path)?;
+            let dir = path.parent().map(Path::to_path_buf);
+            Ok((path, dir))
+        }
+        (None, None) => Err(Error::failed("nothing to install")),
+    }
+}
+
+/// `uv export --frozen`: the lock as a pinned requirements file with hashes,
+/// without the project itself (the library is the layer's python/ folder) and
+/// without development dependencies. Markers stay, for the installer to
+/// evaluate for the target.
+fn export_uv_lock(lock: &Path, project: &Path, out: &Path) -> Result<()> {
+    let uv = uv_program().ok_or_else(|| {
+        Error::failed(format!(
+            "uv is needed to read {}, and was not found",
+            lock.display()
+        ))
+        .with_fix("install uv (`python3 -m pip install uv`)")
+    })?;
+    let dir = project.parent().unwrap_or(Path::new("."));
+    let output = Command::new(&uv[0])
+        .args(&uv[1..])
+        .args([
+            "export",
+            "--frozen",
+            "--format",
+            "requirements-txt",
+            "--no-dev",
+            "--no-emit-project",
+            "--quiet",
+            "--output-file",
+        ])
+        .arg(out)
+        .current_dir(if dir.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            dir
+        })
         .output()
-        .map_err(|err| Error::failed(format!("cannot run {}: {err}", installer.name())))?;
+        .map_err(|err| Error::failed(format!("cannot run uv: {err}")))?;
     if output.status.success() {
         return Ok(());
     }
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    Err(explain_failure(installer, request, &text))
+    Err(Error::input(format!(
+        "`uv export --frozen` could not read {}: {}",
+        lock.display(),
+        String::from_utf8_lossy(&output.stderr).trim()
+    ))
+    .with_fix("run `uv lock` next to pyproject.toml, and pack again"))
+}
+
+/// The line of a requirements file that names this package (for `pip wheel`).
+fn requirement_for(requirements: &Path, package: &str) -> Option<String> {
+    let text = std::fs::read_to_string(requirements).ok()?;
+    let wanted = sdist::normalize(package);
+    text.lines()
+        .map(|line| line.split(" #").next().unwrap_or(line).trim())
+        .map(|line| {
+            line.split(" --hash")
+                .next()
+                .unwrap_or(line)
+                .trim_end_matches('\\')
+                .trim()
+        })
+        .find(|line| !line.starts_with('-') && sdist::normalize(&requirement_name(line)) == wanted)
+        .map(str::to_string)
 }
 
 /// Turn an installer's failure into a message that names the package.
@@ -360,24 +632,26 @@ fn explain_failure(installer: &Installer, request: &Request<'_>, text: &str) -> 
     let tail: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
     let tail = tail[tail.len().saturating_sub(6)..].join("\n  ");
     if let Some(package) = no_wheel_package(text) {
+        let allowed = request.allowed.allows(&package);
+        let problem = if allowed {
+            "it was allowed to build from source, and the build was not used"
+        } else {
+            "it is published only as source for this target (or not at all), and building from source is not allowed"
+        };
         return Error::input(format!(
-            "no wheel of `{package}` for {target} ({} says:\n  {tail})",
+            "no wheel of `{package}` for {target}: {problem} ({} says:\n  {tail})",
             installer.name()
         ))
-        .with_fix(format!(
-            "pin a version of `{package}` that publishes a manylinux wheel for this Python and \
-             architecture, replace the package, or vendor a build made for Lambda into python/"
-        ));
+        .with_fix(sdist::opt_in_fix(&package));
     }
     if let Some(package) = between(text, "Because ", " was not found in the package registry") {
-        return Error::input(format!("`{package}` does not exist in the package index")).with_fix(
-            format!("check the spelling in {}", request.requirements.display()),
-        );
+        return Error::input(format!("`{package}` does not exist in the package index"))
+            .with_fix(format!("check the spelling in {}", request.source_name()));
     }
     Error::failed(format!(
         "{} failed to install {} for {target}:\n  {tail}",
         installer.name(),
-        request.requirements.display()
+        request.source_name()
     ))
     .with_fix("run with -vv to see the installer's command line")
 }
@@ -392,7 +666,7 @@ fn no_wheel_package(text: &str) -> Option<String> {
         return Some(name);
     }
     if let Some(name) = between(text, "Because ", " has no usable wheels") {
-        return Some(name);
+        return Some(requirement_name(&name));
     }
     // pip: "ERROR: No matching distribution found for docopt==0.6.2"
     text.split("No matching distribution found for ")

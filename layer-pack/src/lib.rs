@@ -4,12 +4,18 @@
 //! The steps, per layer: read `layer.yaml`; install `requirements.txt` for the
 //! target runtime and architecture (uv or pip, binary wheels only, cached by a
 //! hash of the inputs); collect the installed files and the library under
-//! `python/`, pruned; verify the layout, every native extension against every
-//! declared runtime and architecture, and the sizes; write the zip
-//! deterministically; print a `layer-record/v1` with `layer` and `artifact`.
+//! `python/`, pruned, keeping back what kept code imports; verify the layout,
+//! every native extension against every declared runtime and architecture,
+//! and the sizes; prove that the layer imports with a local Python of each
+//! declared version; write the zip deterministically; print a
+//! `layer-record/v1` with `layer` and `artifact`.
 
+mod cachekey;
 mod config;
+mod imports;
 mod install;
+mod proof;
+mod sdist;
 mod target;
 mod tree;
 mod verify;
@@ -23,7 +29,9 @@ use base64::Engine;
 use layer_core::cli::Verbosity;
 use layer_core::io::{Input, RecordWriter};
 use layer_core::record::LAYER_RECORD;
-use layer_core::sections::{Artifact, Dependencies, Finding, Severity, VersionSection, names};
+use layer_core::sections::{
+    Artifact, Check, Dependencies, Finding, Pruning, Severity, VersionSection, names,
+};
 use layer_core::{Error, Record, Result};
 
 pub use install::InstallerKind;
@@ -58,6 +66,8 @@ const DEFAULT_LEVEL: u8 = 6;
   layer-pack layers/common
   layer-bump --path layers/common | layer-pack layers/common | layer-publish
   layer-pack --max --out-dir build layers/common layers/ml
+  layer-pack --no-import-check --arch arm64 layers/common
+  layer-pack --build-from-source docopt --lock layers/cli/uv.lock layers/cli
   layer-pack --name tools --runtime python3.12 --arch arm64 --source src/ --requirements req.txt"
 )]
 pub struct Args {
@@ -114,6 +124,18 @@ pub struct Args {
     #[arg(long, value_name = "FILE")]
     pub constraints: Option<PathBuf>,
 
+    /// A lock to install instead of requirements.txt: uv.lock (with its
+    /// pyproject.toml next to it) or a PEP 751 pylock.toml (default: either, in LAYER_DIR).
+    #[arg(long, value_name = "FILE", conflicts_with = "requirements")]
+    pub lock: Option<PathBuf>,
+
+    /// Allow building this package from its source distribution when it has no
+    /// wheel for the target (repeatable; `:all:` for every package; adds to
+    /// layer.yaml's build_from_source). Its build code runs on this machine;
+    /// only a pure-Python result is accepted.
+    #[arg(long, value_name = "NAME")]
+    pub build_from_source: Vec<String>,
+
     /// Which installer to use (default: uv when it runs, else pip).
     #[arg(long, value_enum)]
     pub installer: Option<InstallerKind>,
@@ -162,6 +184,16 @@ pub struct Args {
     /// Risky: a library that looks up its own symbols at run time can break; test the layer.
     #[arg(long)]
     pub strip: bool,
+
+    /// Do not prove the layer by importing it. The proof runs the packages' own
+    /// code on this machine (with a minimal environment, no AWS credentials).
+    #[arg(long)]
+    pub no_import_check: bool,
+
+    /// Seconds one module may take to import in the import proof before it counts as failed.
+    #[arg(long, value_name = "SECONDS", default_value_t = 60,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub import_timeout: u64,
 
     /// Threads for verifying and compressing (default: all cores).
     #[arg(long, value_name = "N")]
@@ -270,11 +302,20 @@ struct Packed {
     zip: zipper::WrittenZip,
     destination: PathBuf,
     record: Record,
+    /// A fresh dependency install, stored in the cache only with the zip.
+    installed: Option<install::Installed>,
 }
 
 impl Packed {
-    /// Move the zip into place and return its record.
+    /// Store the dependency install in the cache, move the zip into place and
+    /// return its record.
     fn keep(self) -> Result<Record> {
+        if let Some(installed) = self.installed
+            && let Err(err) = installed.commit()
+        {
+            // The zip is good; only a later run's reuse is lost.
+            tracing::warn!("the dependencies were not stored in the cache: {err}");
+        }
         // A temporary file is private (0600); the zip is a build output for others to read.
         use std::os::unix::fs::PermissionsExt;
         std::fs::set_permissions(self.zip.temp.path(), std::fs::Permissions::from_mode(0o644))
@@ -306,6 +347,8 @@ fn pack_layer(
         source: args.source.clone(),
         requirements: args.requirements.clone(),
         constraints: args.constraints.clone(),
+        lock: args.lock.clone(),
+        build_from_source: args.build_from_source.clone(),
     };
     let spec = config::load(dir, &overrides, version.as_deref())?;
     let name = &spec.section.name;
@@ -331,17 +374,35 @@ fn pack_layer(
         .chain(spec.library.as_deref())
         .collect();
     let mut tree = tree::collect(&roots, &pruner, &spec.exclude)?;
+    timing.insert("collect".to_string(), elapsed_ms(step));
+
+    let step = Instant::now();
+    let pruning = imports::keep_imported(&mut tree)?.map(|kept| {
+        if let Some(first) = kept.kept_back.first() {
+            tracing::info!(
+                "{name}: kept {} file(s) a default prune rule matched, because kept code imports them (e.g. {}, imported by {})",
+                kept.kept_back.len(),
+                first.path,
+                first.imported_by
+            );
+        }
+        Pruning {
+            scanned_files: kept.scanned_files,
+            kept_back: kept.kept_back,
+            extra: Default::default(),
+        }
+    });
+    timing.insert("scan".to_string(), elapsed_ms(step));
     let _stripped = if args.strip {
         Some(tree::strip_shared_libraries(&mut tree)?)
     } else {
         None
     };
-    timing.insert("collect".to_string(), elapsed_ms(step));
     if tree.files.is_empty() {
         return Err(Error::input(format!(
             "layer {name} is empty: no files to pack{}",
-            if tree.pruned_files > 0 {
-                format!(" ({} were pruned)", tree.pruned_files)
+            if tree.pruned_files() > 0 {
+                format!(" ({} were pruned)", tree.pruned_files())
             } else {
                 String::new()
             }
@@ -353,8 +414,28 @@ fn pack_layer(
     let policy = verify::Policy {
         allow_incompatible: args.allow_incompatible,
     };
-    let mut findings = verify::check_tree(&tree, &spec.targets(), spec.dir.as_deref(), policy)?;
+    let targets = spec.targets();
+    let mut findings = verify::check_tree(&tree, &targets, spec.dir.as_deref(), policy)?;
     timing.insert("verify".to_string(), elapsed_ms(step));
+    refuse_errors(name, &findings)?;
+
+    let step = Instant::now();
+    let options = proof::Options {
+        enabled: !args.no_import_check,
+        timeout: std::time::Duration::from_secs(args.import_timeout),
+        jobs: rayon::current_num_threads(),
+        accepted_incompatible: accepted_incompatible(&findings),
+    };
+    let library_root = spec.library.as_ref().map(|_| roots.len() - 1);
+    let cache = if args.no_cache {
+        None
+    } else {
+        cache_dir(args).ok()
+    };
+    let (import_proof, proof_findings) =
+        proof::prove(&tree, &targets, library_root, cache.as_deref(), &options)?;
+    findings.extend(proof_findings);
+    timing.insert("import_proof".to_string(), elapsed_ms(step));
     refuse_errors(name, &findings)?;
 
     let step = Instant::now();
@@ -385,10 +466,12 @@ fn pack_layer(
         sha256: hex(&zip.sha256),
         code_sha256: base64::engine::general_purpose::STANDARD.encode(zip.sha256),
         findings,
-        pruned_bytes: tree.pruned_bytes,
-        pruned_files: tree.pruned_files,
+        pruned_bytes: tree.pruned_bytes(),
+        pruned_files: tree.pruned_files(),
         compression_level: Some(level),
         dependencies,
+        pruning,
+        import_proof,
         timing_ms: timing,
         extra: Default::default(),
     };
@@ -408,11 +491,11 @@ fn pack_layer(
     }
     record.set_section(names::LAYER, &spec.section)?;
     record.set_section(names::ARTIFACT, &artifact)?;
-    drop(installed);
     Ok(Packed {
         zip,
         destination,
         record,
+        installed,
     })
 }
 
@@ -435,17 +518,28 @@ fn install_dependencies(
     args: &Args,
     spec: &LayerSpec,
 ) -> Result<(Option<install::Installed>, Option<Dependencies>)> {
-    let Some(requirements) = &spec.requirements else {
-        return Ok((None, None));
-    };
-    if !install::has_requirements(requirements)? {
-        return Ok((None, None));
+    if spec.lock.is_none() {
+        let Some(requirements) = &spec.requirements else {
+            return Ok((None, None));
+        };
+        if !install::has_requirements(requirements)? {
+            return Ok((None, None));
+        }
     }
+    let where_ = spec
+        .dir
+        .as_ref()
+        .map_or("the command line".to_string(), |dir| {
+            dir.join("layer.yaml").display().to_string()
+        });
+    let allowed = sdist::Allowed::new(&spec.build_from_source, &where_)?;
     let installer = install::Installer::find(args.installer)?;
     let request = install::Request {
-        requirements,
+        requirements: spec.requirements.as_deref(),
         constraints: spec.constraints.as_deref(),
+        lock: spec.lock.as_ref(),
         target: spec.install_target(),
+        allowed: &allowed,
     };
     let cache = if args.no_cache {
         None
@@ -466,6 +560,9 @@ fn install_dependencies(
         },
         cache_key: installed.key.clone(),
         cache_hit: installed.cache_hit,
+        not_cached: installed.not_cached.clone(),
+        lock: spec.lock.as_ref().map(config::Lock::file_name),
+        built_from_source: installed.built_from_source.clone(),
         extra: Default::default(),
     };
     Ok((Some(installed), Some(dependencies)))
@@ -485,6 +582,16 @@ fn cache_dir(args: &Args) -> Result<PathBuf> {
     })
 }
 
+/// Targets that failed a native check the user accepted (`--allow-incompatible`):
+/// their import failures are expected, and reported as warnings.
+fn accepted_incompatible(findings: &[Finding]) -> BTreeSet<String> {
+    findings
+        .iter()
+        .filter(|f| f.severity == Severity::Warning && f.check.is_compatibility())
+        .flat_map(|f| f.targets.iter().cloned())
+        .collect()
+}
+
 /// Errors stop the build: print each, and exit 2 with nothing written.
 fn refuse_errors(name: &str, findings: &[Finding]) -> Result<()> {
     let errors: Vec<&Finding> = findings
@@ -498,9 +605,13 @@ fn refuse_errors(name: &str, findings: &[Finding]) -> Result<()> {
         eprintln!("layer-pack: {name}: {}", describe(finding));
     }
     let incompatible = errors.iter().any(|f| f.check.is_compatibility());
+    let import = errors.iter().any(|f| f.check == Check::Import);
     let fix = if incompatible {
         "install wheels built for the declared runtimes and architectures (or declare only what the \
          layer supports); --allow-incompatible writes the zip anyway with these as warnings"
+    } else if import {
+        "add the missing package to the requirements, keep the module the layer needs (a \
+         .layerignore rule may remove it), or fix the import; --no-import-check skips the proof"
     } else {
         "fix the layer folder as described above"
     };

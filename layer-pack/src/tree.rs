@@ -31,8 +31,6 @@ pub const DEFAULT_PRUNE: &[&str] = &[
     "/bin/",
     // uv's lock file in the root of a `--target` folder.
     "/.lock",
-    // Imported by numpy.testing (and through it by scipy.stats): not a test.
-    "!numpy/_core/tests/_natype.py",
 ];
 
 /// The bulky parts of `*.dist-info` that `--slim-dist-info` removes. METADATA,
@@ -53,14 +51,32 @@ pub struct Entry {
     pub source: PathBuf,
     pub size: u64,
     pub executable: bool,
+    /// Which root it came from (an index into the roots given to `collect`).
+    pub root: usize,
+}
+
+/// Which rule pruned a file: a built-in default (which the import scan may
+/// override) or one the user wrote (which wins).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PruneRule {
+    Default(String),
+    User(String),
+}
+
+/// A file left out of the layer, and the rule that did it.
+#[derive(Debug, Clone)]
+pub struct Pruned {
+    pub entry: Entry,
+    pub rule: PruneRule,
 }
 
 /// The layer's files, sorted by zip path, and what pruning left out.
 #[derive(Debug, Default)]
 pub struct Tree {
     pub files: Vec<Entry>,
-    pub pruned_files: u64,
-    pub pruned_bytes: u64,
+    pub pruned: Vec<Pruned>,
+    /// Bytes `--strip` saved.
+    pub stripped_bytes: u64,
     /// Library files that replaced an installed dependency's file at the same path.
     pub overridden: Vec<String>,
 }
@@ -68,6 +84,26 @@ pub struct Tree {
 impl Tree {
     pub fn unzipped_bytes(&self) -> u64 {
         self.files.iter().map(|entry| entry.size).sum()
+    }
+
+    pub fn pruned_files(&self) -> u64 {
+        self.pruned.len() as u64
+    }
+
+    /// Bytes left out: pruned files and what `--strip` saved.
+    pub fn pruned_bytes(&self) -> u64 {
+        self.pruned.iter().map(|p| p.entry.size).sum::<u64>() + self.stripped_bytes
+    }
+
+    /// Put pruned files (by index into `pruned`) back into the layer.
+    pub fn restore(&mut self, mut indices: Vec<usize>) {
+        indices.sort_unstable();
+        indices.dedup();
+        for index in indices.into_iter().rev() {
+            let pruned = self.pruned.remove(index);
+            self.files.push(pruned.entry);
+        }
+        self.files.sort_by(|a, b| a.zip_path.cmp(&b.zip_path));
     }
 }
 
@@ -114,12 +150,16 @@ impl Pruner {
         })
     }
 
-    /// Should this file (path relative to `python/`) be left out?
-    fn prunes(&self, relative: &str, source_root: &Path) -> bool {
+    /// The rule that leaves this file (path relative to `python/`) out, if any.
+    fn rule_for(&self, relative: &str, source_root: &Path) -> Option<PruneRule> {
         match self.rules.matched_path_or_any_parents(relative, false) {
-            Match::Whitelist(_) => false,
-            Match::Ignore(_) => true,
-            Match::None => self.docs && self.in_docs_folder(relative, source_root),
+            Match::Whitelist(_) => None,
+            Match::Ignore(glob) => Some(match glob.from() {
+                Some(_) => PruneRule::User(glob.original().to_string()),
+                None => PruneRule::Default(glob.original().to_string()),
+            }),
+            Match::None => (self.docs && self.in_docs_folder(relative, source_root))
+                .then(|| PruneRule::Default("docs/ (not a package)".to_string())),
         }
     }
 
@@ -153,9 +193,10 @@ pub fn collect(roots: &[&Path], pruner: &Pruner, exclude: &[PathBuf]) -> Result<
         .filter_map(|path| path.canonicalize().ok())
         .collect();
     let mut files: BTreeMap<String, Entry> = BTreeMap::new();
+    let mut pruned: BTreeMap<String, Pruned> = BTreeMap::new();
     let mut tree = Tree::default();
     for (index, root) in roots.iter().enumerate() {
-        for entry in walk(root)? {
+        for entry in walk(root, index)? {
             let relative = entry
                 .zip_path
                 .strip_prefix("python/")
@@ -164,9 +205,8 @@ pub fn collect(roots: &[&Path], pruner: &Pruner, exclude: &[PathBuf]) -> Result<
             if exclude.contains(&entry.source) {
                 continue;
             }
-            if pruner.prunes(&relative, root) {
-                tree.pruned_files += 1;
-                tree.pruned_bytes += entry.size;
+            if let Some(rule) = pruner.rule_for(&relative, root) {
+                pruned.insert(entry.zip_path.clone(), Pruned { entry, rule });
                 continue;
             }
             if let Some(previous) = files.insert(entry.zip_path.clone(), entry)
@@ -176,12 +216,15 @@ pub fn collect(roots: &[&Path], pruner: &Pruner, exclude: &[PathBuf]) -> Result<
             }
         }
     }
+    // A pruned path that a later root provides again (kept) is not pruned.
+    pruned.retain(|path, _| !files.contains_key(path));
     tree.files = files.into_values().collect();
+    tree.pruned = pruned.into_values().collect();
     Ok(tree)
 }
 
 /// Every regular file under `root`, following symlinks that stay inside it.
-fn walk(root: &Path) -> Result<Vec<Entry>> {
+fn walk(root: &Path, root_index: usize) -> Result<Vec<Entry>> {
     let canonical_root = root
         .canonicalize()
         .map_err(|err| Error::io("open", root, err))?;
@@ -230,6 +273,7 @@ fn walk(root: &Path) -> Result<Vec<Entry>> {
                 .map_err(|err| Error::io("open", path, err))?,
             size: meta.len(),
             executable: meta.permissions().mode() & 0o111 != 0,
+            root: root_index,
         });
     }
     Ok(entries)
@@ -306,7 +350,7 @@ pub fn strip_shared_libraries(tree: &mut Tree) -> Result<tempfile::TempDir> {
         let size = std::fs::metadata(&copy)
             .map_err(|err| Error::io("read", &copy, err))?
             .len();
-        tree.pruned_bytes += entry.size.saturating_sub(size);
+        tree.stripped_bytes += entry.size.saturating_sub(size);
         entry.source = copy;
         entry.size = size;
     }

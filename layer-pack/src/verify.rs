@@ -189,7 +189,7 @@ fn wheel_tags(tree: &Tree, targets: &[Target], policy: Policy) -> Result<Vec<Fin
         let tags: Vec<WheelTag> = text
             .lines()
             .filter_map(|line| line.strip_prefix("Tag:"))
-            .filter_map(|tag| WheelTag::parse(tag.trim()))
+            .flat_map(|tag| WheelTag::expand(tag.trim()))
             .collect();
         if tags.is_empty() {
             continue;
@@ -228,13 +228,29 @@ struct WheelTag {
 }
 
 impl WheelTag {
-    fn parse(tag: &str) -> Option<Self> {
+    /// Every tag a (possibly compressed) tag stands for: `py2.py3-none-any` is
+    /// `py2-none-any` and `py3-none-any`; `cp311-cp311-manylinux_2_17_x86_64.manylinux2014_x86_64`
+    /// is two tags.
+    fn expand(tag: &str) -> Vec<Self> {
         let mut parts = tag.splitn(3, '-');
-        Some(WheelTag {
-            python: parts.next()?.to_string(),
-            abi: parts.next()?.to_string(),
-            platform: parts.next()?.to_string(),
-        })
+        let (Some(pythons), Some(abis), Some(platforms)) =
+            (parts.next(), parts.next(), parts.next())
+        else {
+            return Vec::new();
+        };
+        let mut tags = Vec::new();
+        for python in pythons.split('.') {
+            for abi in abis.split('.') {
+                for platform in platforms.split('.') {
+                    tags.push(WheelTag {
+                        python: python.to_string(),
+                        abi: abi.to_string(),
+                        platform: platform.to_string(),
+                    });
+                }
+            }
+        }
+        tags
     }
 
     /// The glibc a platform tag needs on an architecture; None when it is not
@@ -254,18 +270,23 @@ impl WheelTag {
         }
     }
 
-    /// Can this Python runtime load it? `py3`/`cp3X` with abi `none`, `abi3` from
-    /// its minimum version on, or exactly `cp3X-cp3X`.
+    /// Can this Python runtime load it? With abi `none`: `py3`, `py3N` for
+    /// 3.N and older (`py313` is not for python3.12), or exactly `cp3N`; `abi3`
+    /// from its minimum version on; else exactly `cp3N-cp3N`.
     fn fits_python(&self, runtime: PythonRuntime) -> bool {
-        let digits = runtime.abi_digits();
-        match self.abi.as_str() {
-            "none" => self.python.starts_with("py3") || self.python == format!("cp{digits}"),
-            "abi3" => self
-                .python
-                .strip_prefix("cp3")
+        let minor_after = |prefix: &str| {
+            self.python
+                .strip_prefix(prefix)
                 .and_then(|minor| minor.parse::<u32>().ok())
-                .is_some_and(|minor| minor <= runtime.minor),
-            abi => abi == format!("cp{digits}"),
+        };
+        match self.abi.as_str() {
+            "none" => {
+                self.python == "py3"
+                    || minor_after("py3").is_some_and(|minor| minor <= runtime.minor)
+                    || minor_after("cp3") == Some(runtime.minor)
+            }
+            "abi3" => minor_after("cp3").is_some_and(|minor| minor <= runtime.minor),
+            abi => abi == format!("cp{}", runtime.abi_digits()) && self.python == abi,
         }
     }
 }
@@ -332,15 +353,67 @@ fn native_extensions(tree: &Tree, targets: &[Target], policy: Policy) -> Result<
         .iter()
         .filter(|e| e.executable || e.zip_path.ends_with(".so") || e.zip_path.contains(".so."))
         .collect();
-    let facts: Vec<Option<(&Entry, ElfFacts)>> = candidates
+    let facts: Vec<(&Entry, Option<ElfFacts>)> = candidates
         .par_iter()
-        .map(|entry| Ok(elf_facts(&entry.source)?.map(|facts| (*entry, facts))))
+        .map(|entry| Ok((*entry, elf_facts(&entry.source)?)))
         .collect::<Result<_>>()?;
     let mut findings = Vec::new();
-    for (entry, facts) in facts.into_iter().flatten() {
-        findings.extend(check_elf(entry, &facts, targets, policy));
+    for (entry, facts) in facts {
+        // Targets whose CPU the file's content already rules out.
+        let wrong_machine: Vec<Target> = match &facts {
+            Some(facts) => {
+                findings.extend(check_elf(entry, facts, targets, policy));
+                targets
+                    .iter()
+                    .copied()
+                    .filter(|t| facts.machine != Some(t.arch))
+                    .collect()
+            }
+            None => Vec::new(),
+        };
+        findings.extend(check_extension_name(entry, targets, &wrong_machine, policy));
     }
     Ok(findings)
+}
+
+/// An extension module whose name is for another platform
+/// (`.cpython-311-x86_64-linux-musl.so`, `-aarch64-linux-gnu` in an x86_64
+/// layer, `-darwin`): CPython on Lambda never looks at it, so the import fails
+/// with `No module named ...` even when the file's content would load. Read
+/// from the name alone, so it holds when the wheel's metadata was pruned.
+fn check_extension_name(
+    entry: &Entry,
+    targets: &[Target],
+    already_reported: &[Target],
+    policy: Policy,
+) -> Option<Finding> {
+    let tag = extension_abi(&entry.zip_path)?;
+    let platform = tag.strip_prefix("cpython-")?.split_once('-')?.1.to_string();
+    let failing: Vec<Target> = targets
+        .iter()
+        .copied()
+        .filter(|t| !already_reported.contains(t))
+        .filter(|t| platform != format!("{}-linux-gnu", t.arch.machine()))
+        .collect();
+    let first = failing.first()?;
+    Some(mismatch(
+        policy,
+        Check::Abi,
+        &entry.zip_path,
+        &failing,
+        format!(
+            "an extension named for {platform}{}: CPython on Lambda ({} with glibc) loads only \
+             .cpython-{}-{}-linux-gnu.so, .abi3.so and .so names, so importing it fails with No module named ...",
+            if platform.ends_with("-musl") {
+                " (musl libc)"
+            } else {
+                ""
+            },
+            first.arch.machine(),
+            first.runtime.abi_digits(),
+            first.arch.machine(),
+        ),
+    ))
 }
 
 fn elf_facts(path: &Path) -> Result<Option<ElfFacts>> {
@@ -367,11 +440,7 @@ fn elf_facts(path: &Path) -> Result<Option<ElfFacts>> {
     if let Some(verneed) = &elf.verneed {
         for need in verneed.iter() {
             for aux in need.iter() {
-                let version = elf
-                    .dynstrtab
-                    .get_at(aux.vna_name)
-                    .and_then(|name| name.strip_prefix("GLIBC_"))
-                    .and_then(Glibc::parse);
+                let version = elf.dynstrtab.get_at(aux.vna_name).and_then(glibc_needed_by);
                 glibc = glibc.max(version);
             }
         }
@@ -381,6 +450,16 @@ fn elf_facts(path: &Path) -> Result<Option<ElfFacts>> {
         machine_name,
         glibc,
     }))
+}
+
+/// The glibc a symbol version needs: `GLIBC_2.28` is 2.28; `GLIBC_ABI_DT_RELR`
+/// (packed relative relocations, which the loader understands from glibc 2.36
+/// on) is 2.36; `GLIBC_PRIVATE` and other names need no particular version.
+fn glibc_needed_by(version: &str) -> Option<Glibc> {
+    match version.strip_prefix("GLIBC_")? {
+        "ABI_DT_RELR" => Some(Glibc(2, 36)),
+        numeric => Glibc::parse(numeric),
+    }
 }
 
 fn check_elf(entry: &Entry, facts: &ElfFacts, targets: &[Target], policy: Policy) -> Vec<Finding> {
@@ -530,7 +609,118 @@ mod tests {
     }
 
     fn tags(lines: &[&str]) -> Vec<WheelTag> {
-        lines.iter().map(|l| WheelTag::parse(l).unwrap()).collect()
+        lines.iter().flat_map(|l| WheelTag::expand(l)).collect()
+    }
+
+    #[test]
+    fn compressed_tags_expand_and_python_versions_are_not_prefixes() {
+        let both = tags(&["py2.py3-none-any"]);
+        assert_eq!(both.len(), 2);
+        assert_eq!(
+            wheel_problem(&both, target("python3.12", "arm64"), "p"),
+            None
+        );
+        let multi = tags(&["cp311.cp312-abi3.none-manylinux_2_17_x86_64.manylinux2014_x86_64"]);
+        assert_eq!(multi.len(), 8);
+        assert_eq!(
+            wheel_problem(&multi, target("python3.12", "x86_64"), "m"),
+            None
+        );
+        // py313 is Python 3.13 and newer: not python3.12; py38 is fine for it.
+        let py313 = tags(&["py313-none-any"]);
+        assert!(
+            wheel_problem(&py313, target("python3.12", "x86_64"), "new")
+                .unwrap()
+                .1
+                .contains("cannot be loaded by python3.12")
+        );
+        assert_eq!(
+            wheel_problem(&py313, target("python3.13", "x86_64"), "new"),
+            None
+        );
+        assert_eq!(
+            wheel_problem(
+                &tags(&["py38-none-any"]),
+                target("python3.12", "x86_64"),
+                "o"
+            ),
+            None
+        );
+        // cp311-none-any is for 3.11 only.
+        let cp311 = tags(&["cp311-none-any"]);
+        assert!(wheel_problem(&cp311, target("python3.12", "x86_64"), "c").is_some());
+        assert_eq!(
+            wheel_problem(&cp311, target("python3.11", "x86_64"), "c"),
+            None
+        );
+    }
+
+    #[test]
+    fn glibc_version_needs_include_dt_relr() {
+        assert_eq!(glibc_needed_by("GLIBC_2.28"), Some(Glibc(2, 28)));
+        assert_eq!(glibc_needed_by("GLIBC_2.2.5"), Some(Glibc(2, 2)));
+        assert_eq!(glibc_needed_by("GLIBC_ABI_DT_RELR"), Some(Glibc(2, 36)));
+        assert_eq!(glibc_needed_by("GLIBC_PRIVATE"), None);
+        assert_eq!(glibc_needed_by("GCC_3.0"), None);
+    }
+
+    #[test]
+    fn extension_names_for_another_platform_are_refused() {
+        let entry = |name: &str| Entry {
+            zip_path: format!("python/m/{name}"),
+            source: "x".into(),
+            size: 1,
+            executable: false,
+            root: 0,
+        };
+        let x86 = [target("python3.11", "x86_64")];
+        let policy = Policy {
+            allow_incompatible: false,
+        };
+        for foreign in [
+            "_s.cpython-311-x86_64-linux-musl.so",
+            "_s.cpython-311-aarch64-linux-gnu.so",
+            "_s.cpython-311-darwin.so",
+        ] {
+            let found = check_extension_name(&entry(foreign), &x86, &[], policy)
+                .unwrap_or_else(|| panic!("{foreign} passed"));
+            assert_eq!(found.check, Check::Abi);
+            assert_eq!(found.severity, Severity::Error);
+            assert!(
+                found.message.contains(".cpython-311-x86_64-linux-gnu.so"),
+                "{}",
+                found.message
+            );
+        }
+        let musl = check_extension_name(
+            &entry("_s.cpython-311-x86_64-linux-musl.so"),
+            &x86,
+            &[],
+            policy,
+        )
+        .unwrap();
+        assert!(musl.message.contains("musl"), "{}", musl.message);
+        for fine in [
+            "_s.cpython-311-x86_64-linux-gnu.so",
+            "_s.abi3.so",
+            "_s.so",
+            "libx.so.1",
+        ] {
+            assert!(
+                check_extension_name(&entry(fine), &x86, &[], policy).is_none(),
+                "{fine}"
+            );
+        }
+        // Already reported by the ELF machine check for that target: not twice.
+        assert!(
+            check_extension_name(
+                &entry("_s.cpython-311-aarch64-linux-gnu.so"),
+                &x86,
+                &x86,
+                policy
+            )
+            .is_none()
+        );
     }
 
     #[test]

@@ -498,6 +498,7 @@ mod tests {
                 source: "x".into(),
                 size,
                 executable: false,
+                root: 0,
             })
             .collect();
         let window = Window::new(10);

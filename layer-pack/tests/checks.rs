@@ -6,16 +6,6 @@
 mod common;
 
 use common::*;
-use serde_json::Value;
-
-fn findings<'a>(record: &'a Value, check: &str) -> Vec<&'a Value> {
-    record["artifact"]["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|f| f["check"] == check)
-        .collect()
-}
 
 #[test]
 fn an_aarch64_wheel_in_an_x86_64_layer_is_refused() {
@@ -192,5 +182,63 @@ fn the_unzipped_and_direct_upload_limits_are_reported_with_their_margin() {
     assert!(
         warning["message"].as_str().unwrap().contains("through S3"),
         "{warning}"
+    );
+}
+
+#[test]
+fn an_extension_named_for_musl_is_refused_even_without_its_wheel_metadata() {
+    let fixture = Fixture::new();
+    fixture.layer_yaml(&["python3.11"], &["x86_64"]);
+    fixture.library();
+    // The right CPU, the wrong C library: CPython on Lambda never loads a -linux-musl name.
+    fixture.vendor("x86_64-unknown-linux-musl", "3.11", &["markupsafe==3.0.3"]);
+    fixture.write(".layerignore", "*.dist-info/\n");
+    let stderr = assert_refused(
+        &fixture,
+        &fixture.pack(&[]),
+        &[
+            "abi: python/markupsafe/_speedups.cpython-311-x86_64-linux-musl.so",
+            "x86_64-linux-musl (musl libc)",
+            ".cpython-311-x86_64-linux-gnu.so",
+            "[python3.11/x86_64]",
+        ],
+    );
+    assert!(
+        !stderr.contains("wheel-tag"),
+        "the metadata was pruned: {stderr}"
+    );
+}
+
+#[test]
+fn packed_relative_relocations_need_glibc_2_36() {
+    let fixture = Fixture::new();
+    fixture.layer_yaml(&["python3.12"], &["x86_64"]);
+    fixture.library();
+    // A shared library linked with packed relative relocations (DT_RELR) needs
+    // the symbol version GLIBC_ABI_DT_RELR: glibc 2.36, newer than Amazon Linux 2023's 2.34.
+    let source = fixture.write(
+        "build/relr.c",
+        "#include <string.h>\nstatic int x;\nint *p = &x;\nint *q[] = {&x, &x, &x};\nint f(const char *s) { return (int)strlen(s) + *p; }\n",
+    );
+    let library = fixture.layer().join("python/makoto_common/librelr.so");
+    let out = std::process::Command::new("gcc")
+        .args(["-shared", "-fPIC", "-Wl,-z,pack-relative-relocs", "-o"])
+        .arg(&library)
+        .arg(&source)
+        .output()
+        .expect("gcc (with binutils 2.38 or newer) builds the test library");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_refused(
+        &fixture,
+        &fixture.pack(&[]),
+        &[
+            "glibc: python/makoto_common/librelr.so",
+            "its symbols need glibc 2.36",
+            "python3.12 runs on Amazon Linux 2023 with glibc 2.34",
+        ],
     );
 }

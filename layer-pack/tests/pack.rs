@@ -119,11 +119,7 @@ fn packs_native_dependencies_into_a_zip_that_python_imports() {
     assert_other_readers_accept(zip);
 
     // Extract with Python and import everything as Lambda would (/opt/python on sys.path).
-    let opt = tempfile::tempdir().unwrap();
     let script = r#"
-import sys, zipfile
-zipfile.ZipFile(sys.argv[1]).extractall(sys.argv[2])
-sys.path.insert(0, sys.argv[2] + "/python")
 import makoto_common, makoto_common.utils, six, markupsafe
 from markupsafe import _speedups
 assert makoto_common.greet("x") == "hello x"
@@ -132,18 +128,7 @@ assert str(markupsafe.escape("<a>")) == "&lt;a&gt;"
 assert markupsafe.__file__.startswith(sys.argv[2]), markupsafe.__file__
 print("imported")
 "#;
-    let out = Command::new("python3")
-        .args(["-c", script])
-        .arg(zip)
-        .arg(opt.path())
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "imported");
+    assert_eq!(run_in_layer(zip, "python3", script), "imported");
 
     // Unchanged requirements: the second run reuses the cache and gives the same bytes.
     let again = single_record(&fixture.pack(&[]));
@@ -363,8 +348,28 @@ fn pruning_applies_defaults_layerignore_and_keeps_metadata() {
         "python/makoto_common/api/docs/__init__.py",
         "# a package named docs is code\n",
     );
+    // numpy.testing imports a module under tests/ (as numpy 2 does): it stays.
     fixture.write("python/numpy/_core/tests/_natype.py", "pd_NA = None\n");
     fixture.write("python/numpy/_core/tests/test_x.py", "\n");
+    fixture.write(
+        "python/numpy/testing/__init__.py",
+        "from numpy._core.tests._natype import pd_NA\n",
+    );
+    // As astropy does: the package's __init__ imports its tests package,
+    // whose runner imports a sibling; a string passed to __import__ is no import
+    // statement (and the proof does not call load_tests).
+    fixture.write(
+        "python/importer/__init__.py",
+        "from .tests.runner import TestRunner\n\ndef load_tests():\n    return __import__('importer.tests.test_x')\n",
+    );
+    fixture.write("python/importer/tests/__init__.py", "");
+    fixture.write(
+        "python/importer/tests/runner.py",
+        "from . import helper\n\nclass TestRunner:\n    pass\n",
+    );
+    fixture.write("python/importer/tests/helper.py", "X = 1\n");
+    fixture.write("python/importer/tests/test_x.py", "def test(): pass\n");
+    fixture.write("python/importer/tests/data.txt", "data\n");
     fixture.write("python/makoto_common/fixtures/tests/keep.py", "\n");
     fixture.write("python/makoto_common/NOTES.md", "notes\n");
     fixture.write(
@@ -380,6 +385,20 @@ fn pruning_applies_defaults_layerignore_and_keeps_metadata() {
         "# ours\n*.md\n!makoto_common/fixtures/tests/\n",
     );
 
+    // A kept source the scanner cannot read to the end: said (with -v), never fatal.
+    fixture.write(
+        "python/makoto_common/legacy.py",
+        "import os\nTEMPLATE = '''never closed\nimport hidden\n",
+    );
+    let out = fixture.pack(&["-v"]);
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(
+        stderr.contains("imports: python/makoto_common/legacy.py:2: a string that is never closed"),
+        "{stderr}"
+    );
+    assert_eq!(out.status.code(), Some(0), "{stderr}");
+    std::fs::remove_file(fixture.layer().join("python/makoto_common/legacy.py")).unwrap();
+    std::fs::remove_dir_all(fixture.out_dir()).unwrap();
     let record = single_record(&fixture.pack(&[]));
     let zip = record["artifact"]["path"].as_str().unwrap().to_string();
     let names: Vec<String> = zip_entries(Path::new(&zip))
@@ -390,16 +409,87 @@ fn pruning_applies_defaults_layerignore_and_keeps_metadata() {
     let expected = [
         "python/demo-1.0.dist-info/METADATA",
         "python/demo-1.0.dist-info/RECORD",
+        "python/importer/__init__.py",
+        "python/importer/tests/__init__.py",
+        "python/importer/tests/helper.py",
+        "python/importer/tests/runner.py",
         "python/makoto_common/__init__.py",
         "python/makoto_common/api/docs/__init__.py",
         "python/makoto_common/fixtures/tests/keep.py",
         "python/makoto_common/utils.py",
         "python/numpy/_core/tests/_natype.py",
+        "python/numpy/testing/__init__.py",
     ];
     assert_eq!(names, expected);
-    // Both .pyc, tests/test_utils.py, docs/guide.md, numpy's test_x.py, NOTES.md.
-    assert_eq!(record["artifact"]["pruned_files"], 6);
-    assert_eq!(record["artifact"]["pruned_bytes"], 8 + 8 + 17 + 8 + 1 + 6);
+    // Both .pyc, tests/test_utils.py, docs/guide.md, numpy's test_x.py, NOTES.md,
+    // importer's test_x.py and data.txt.
+    assert_eq!(record["artifact"]["pruned_files"], 8);
+    assert_eq!(
+        record["artifact"]["pruned_bytes"],
+        8 + 8 + 17 + 8 + 1 + 6 + 17 + 5
+    );
+    // What was kept back, and why.
+    let kept: Vec<(String, String, String, String)> = record["artifact"]["pruning"]["kept_back"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| {
+            let text = |field: &str| k[field].as_str().unwrap().to_string();
+            (
+                text("path"),
+                text("module"),
+                text("imported_by"),
+                text("rule"),
+            )
+        })
+        .collect();
+    let kept_back = |path: &str, module: &str, by: &str| {
+        (
+            format!("python/{path}"),
+            module.to_string(),
+            format!("python/{by}"),
+            "tests/".to_string(),
+        )
+    };
+    assert_eq!(
+        kept,
+        [
+            kept_back(
+                "importer/tests/__init__.py",
+                "importer.tests",
+                "importer/__init__.py"
+            ),
+            kept_back(
+                "importer/tests/helper.py",
+                "importer.tests.helper",
+                "importer/tests/runner.py"
+            ),
+            kept_back(
+                "importer/tests/runner.py",
+                "importer.tests.runner",
+                "importer/__init__.py"
+            ),
+            kept_back(
+                "numpy/_core/tests/_natype.py",
+                "numpy._core.tests._natype",
+                "numpy/testing/__init__.py"
+            ),
+        ]
+    );
+    // The import proof imported the library's packages with the local python3.11
+    // (numpy here has no __init__.py: a namespace package stands for what it holds).
+    let proof = &record["artifact"]["import_proof"][0];
+    assert_eq!(proof["target"], "python3.11/x86_64");
+    assert_eq!(proof["proven"], true, "{proof}");
+    assert_eq!(
+        proof["modules"],
+        json!([
+            "importer",
+            "makoto_common",
+            "numpy._core.tests._natype",
+            "numpy.testing"
+        ])
+    );
 
     let slim = single_record(&fixture.pack(&["--slim-dist-info", "-o", "slim.zip"]));
     let names: Vec<String> = zip_entries(Path::new(slim["artifact"]["path"].as_str().unwrap()))
@@ -410,8 +500,24 @@ fn pruning_applies_defaults_layerignore_and_keeps_metadata() {
     assert!(!names.contains(&"python/demo-1.0.dist-info/RECORD".to_string()));
 
     let everything = single_record(&fixture.pack(&["--no-default-prune", "-o", "all.zip"]));
-    // Only .layerignore's *.md rule applies: guide.md and NOTES.md.
+    // Only .layerignore's *.md rule applies: guide.md and NOTES.md; nothing to keep back.
     assert_eq!(everything["artifact"]["pruned_files"], 2);
+    assert!(everything["artifact"].get("pruning").is_none());
+
+    // A rule the user wrote wins over the scan: the import then fails, and the
+    // proof says which module and why; no zip.
+    std::fs::remove_dir_all(fixture.out_dir()).unwrap();
+    fixture.write(".layerignore", "importer/tests/runner.py\n");
+    assert_refused(
+        &fixture,
+        &fixture.pack(&[]),
+        &[
+            "import: python/importer/__init__.py: `importer` does not import",
+            "ModuleNotFoundError: No module named 'importer.tests.runner'",
+            "[python3.11/x86_64]",
+            "no zip written",
+        ],
+    );
 }
 
 #[test]
@@ -499,19 +605,12 @@ fn strip_shrinks_shared_libraries_that_still_import() {
         after.len()
     );
     assert!(art(&stripped)["pruned_bytes"].as_u64() > art(&plain)["pruned_bytes"].as_u64());
-    let opt = tempfile::tempdir().unwrap();
-    let out = Command::new("python3")
-        .args(["-c", "import sys, zipfile\nzipfile.ZipFile(sys.argv[1]).extractall(sys.argv[2])\nsys.path.insert(0, sys.argv[2] + '/python')\nfrom markupsafe import _speedups\nimport markupsafe\nprint(markupsafe.escape('<'))"])
-        .arg(art(&stripped)["path"].as_str().unwrap())
-        .arg(opt.path())
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let out = run_in_layer(
+        zip_of(&stripped),
+        "python3",
+        "from markupsafe import _speedups\nimport markupsafe\nprint(markupsafe.escape('<'))",
     );
-    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "&lt;");
+    assert_eq!(out, "&lt;");
 }
 
 #[test]

@@ -31,9 +31,71 @@ pub struct Artifact {
     /// How `requirements.txt` was installed, when the layer has one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dependencies: Option<Dependencies>,
-    /// Milliseconds per step: `install`, `collect`, `verify`, `zip`, `total`.
+    /// What the import scan kept back from pruning, when a default rule matched anything.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pruning: Option<Pruning>,
+    /// The import proof, one entry per declared target (runtime/architecture).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub import_proof: Vec<ImportProof>,
+    /// Milliseconds per step: `install`, `collect`, `scan`, `verify`, `import_proof`, `zip`, `total`.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub timing_ms: BTreeMap<String, u64>,
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+/// Pruning that never removes what is imported: the kept Python sources were
+/// scanned for their imports, and files a default rule matched that they
+/// import (transitively) stayed in the layer.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Pruning {
+    /// Python sources the import scan read.
+    pub scanned_files: u64,
+    /// Files kept despite a default prune rule, because kept code imports them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub kept_back: Vec<KeptBack>,
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+/// One file kept back from pruning, and why.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct KeptBack {
+    /// The file, as a path inside the zip (`python/astropy/tests/runner.py`).
+    pub path: String,
+    /// The module it holds (`astropy.tests.runner`).
+    pub module: String,
+    /// The file whose import keeps it (the first in path order).
+    pub imported_by: String,
+    /// The default rule that would have removed it (`tests/`).
+    pub rule: String,
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+/// The import proof for one target: every top-level module of the layer
+/// imported by a local Python of that version, with only the layer on `sys.path`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ImportProof {
+    /// `python3.11/x86_64`.
+    pub target: String,
+    /// True when every module imported.
+    pub proven: bool,
+    /// The interpreter that imported them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub interpreter: Option<String>,
+    /// Its full version, e.g. `3.11.7`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub python_version: Option<String>,
+    /// Top-level modules that imported.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub modules: Vec<String>,
+    /// Top-level modules that did not (each has a finding with check `import`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub failed: Vec<String>,
+    /// Why the target was not proven (no interpreter, another architecture, turned off).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
     #[serde(flatten)]
     pub extra: Map<String, Value>,
 }
@@ -48,10 +110,20 @@ pub struct Dependencies {
     pub target: String,
     /// The manylinux platform the wheels were chosen for, e.g. `manylinux2014_x86_64`.
     pub platform: String,
-    /// Hash of requirements, constraints, target and installer: the cache entry's name.
+    /// Hash of every input of the install (requirements and the files they reference,
+    /// constraints, lock, target, installer and its version): the cache entry's name.
     pub cache_key: String,
     /// True when an earlier install with the same key was reused.
     pub cache_hit: bool,
+    /// Why this install was not cached (an input that cannot be hashed), when it was not.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub not_cached: Option<String>,
+    /// The lock the dependencies came from (`uv.lock`, `pylock.toml`), when not requirements.txt.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lock: Option<String>,
+    /// Packages built from their source distribution (`docopt 0.6.2`), by the layer's opt-in.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub built_from_source: Vec<String>,
     #[serde(flatten)]
     pub extra: Map<String, Value>,
 }

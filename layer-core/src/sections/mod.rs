@@ -26,7 +26,9 @@ mod version;
 #[cfg(test)]
 mod schema_tests;
 
-pub use artifact::{Artifact, Check, Dependencies, Finding, Severity};
+pub use artifact::{
+    Artifact, Check, Dependencies, Finding, ImportProof, KeptBack, Pruning, Severity,
+};
 pub use attachments::{AliasMove, Attachment, AttachmentStatus};
 pub use check::CheckSection;
 pub use layer::{LayerSection, RetentionPolicy};

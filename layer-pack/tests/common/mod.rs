@@ -273,3 +273,62 @@ pub fn copy_tree(from: &Path, to: &Path) {
         }
     }
 }
+
+/// The names of the files (not folders) in a zip.
+pub fn zip_names(path: &Path) -> Vec<String> {
+    let file = std::fs::File::open(path).unwrap();
+    let archive = zip::ZipArchive::new(file).unwrap();
+    archive
+        .file_names()
+        .map(|name| name.unwrap().to_string())
+        .filter(|name| !name.ends_with('/'))
+        .collect()
+}
+
+/// Extract the zip as Lambda does (into a fresh /opt) and run `code` with
+/// `python -I -S`, only the layer's folders on sys.path; returns stdout.
+pub fn run_in_layer(zip: &Path, python: &str, code: &str) -> String {
+    let opt = tempfile::tempdir().unwrap();
+    let script = format!(
+        "import sys, zipfile\nzipfile.ZipFile(sys.argv[1]).extractall(sys.argv[2])\nsys.path[:0] = [sys.argv[2] + '/python/lib/python%d.%d/site-packages' % sys.version_info[:2], sys.argv[2] + '/python']\n{code}"
+    );
+    let out = Command::new(python)
+        .args(["-I", "-S", "-c", &script])
+        .arg(zip)
+        .arg(opt.path())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{python} could not run the layer:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).trim().to_string()
+}
+
+/// Entries of the dependency cache (installed sets; metadata files not counted).
+pub fn cache_entries(fixture: &Fixture) -> Vec<String> {
+    match std::fs::read_dir(fixture.cache_dir().join("deps")) {
+        Ok(entries) => entries
+            .map(|e| e.unwrap())
+            .filter(|e| e.file_type().unwrap().is_dir())
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .collect(),
+        Err(_) => Vec::new(),
+    }
+}
+
+/// A record's findings of one check.
+pub fn findings<'a>(record: &'a Value, check: &str) -> Vec<&'a Value> {
+    record["artifact"]["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["check"] == check)
+        .collect()
+}
+
+/// The zip a record describes.
+pub fn zip_of(record: &Value) -> &Path {
+    Path::new(record["artifact"]["path"].as_str().unwrap())
+}
