@@ -187,7 +187,7 @@ pub fn run(args: Args) -> Result<()> {
         Error::usage(format!("--smoke-payload is not JSON: {err}"))
             .with_fix("give a JSON document, e.g. --smoke-payload '{\"test\": true}'")
     })?;
-    let input = Input::from_arg(args.input.as_deref())?;
+    let input = Input::required(args.input.as_deref())?;
     let records = read_records(&input, &[LAYER_RECORD])?;
     let counter = RequestCounter::default();
     let result = layer_aws::block_on(async {

@@ -32,8 +32,8 @@ pub fn run(args: &NextArgs) -> Result<()> {
     }
     let build = parse_build(args.build.as_deref())?;
     // Read the input first: a bad record stops us before anything is written.
-    let mut records = match &args.input {
-        Some(path) => read_records(&Input::from_arg(Some(path))?, &[LAYER_RECORD])?,
+    let mut records = match Input::optional(args.input.as_deref(), args.no_input) {
+        Some(input) => read_records(&input, &[LAYER_RECORD])?,
         None => Vec::new(),
     };
     if records.is_empty() {

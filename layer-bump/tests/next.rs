@@ -679,13 +679,30 @@ fn input_records_get_the_section_and_keep_unknown_fields() {
 }
 
 #[test]
-fn stdin_is_not_read_unless_asked() {
+fn stdin_follows_the_shared_input_rule() {
     let repo = Repo::new();
     repo.commit("feat: a");
-    // A CI step's stdin may be a pipe that never closes (GitLab feeds the
-    // script through it): layer-bump must not read it without `-`.
+    // Records piped in are read, as by every tool (docs/contract.md, "Input").
     let out = bump_command(&repo.path, &[])
-        .write_stdin("this is the rest of a CI script, not records\n")
+        .write_stdin("{\"schema\":\"layer-record/v1\",\"x-ci\":1}\n")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let records = valid_lines(&out.stdout);
+    assert_eq!(records[0]["x-ci"], 1);
+    assert_eq!(next_of(&records[0]), "0.1.0");
+    // A CI runner may feed its script through stdin (GitLab): that is refused
+    // loudly, naming --no-input, and --no-input leaves stdin alone.
+    let script = "this is the rest of a CI script, not records\n";
+    let out = bump_command(&repo.path, &[])
+        .write_stdin(script)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty());
+    assert!(stderr(&out).contains("--no-input"), "{}", stderr(&out));
+    let out = bump_command(&repo.path, &["--no-input"])
+        .write_stdin(script)
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));

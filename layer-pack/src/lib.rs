@@ -65,12 +65,13 @@ pub struct Args {
     #[arg(value_name = "LAYER_DIR")]
     pub layers: Vec<PathBuf>,
 
-    /// Read version records from FILE (`-`: stdin). Without it, stdin is read
-    /// only when a pipe or a file is redirected into it.
+    /// Read version records from FILE (`-`: stdin). Without it, records piped
+    /// or redirected into stdin are read.
     #[arg(long, value_name = "FILE", conflicts_with = "no_input")]
     pub input: Option<PathBuf>,
 
-    /// Never read stdin, even when something is redirected into it.
+    /// Never read stdin, even when something is piped or redirected into it
+    /// (e.g. a CI runner that feeds the job's script through stdin).
     #[arg(long)]
     pub no_input: bool,
 
@@ -231,11 +232,7 @@ fn layer_dirs(args: &Args) -> Result<Vec<Option<PathBuf>>> {
 
 /// The records to stamp, one per layer (a single record applies to all layers).
 fn input_records(args: &Args, layers: usize) -> Result<Vec<Record>> {
-    let input = match &args.input {
-        Some(path) => Some(Input::from_arg(Some(path))?),
-        None if !args.no_input && layer_core::io::stdin_has_data_source() => Some(Input::Stdin),
-        None => None,
-    };
+    let input = Input::optional(args.input.as_deref(), args.no_input);
     let records = match input {
         Some(input) => layer_core::io::read_records(&input, &[LAYER_RECORD])?,
         None => Vec::new(),

@@ -56,7 +56,7 @@ pub fn prepare(args: &Args) -> Result<Vec<Job>> {
         Some(path) if path != Path::new("-") && is_zip(path)? => {
             vec![standalone_record(args, path)?]
         }
-        other => read_records(&Input::from_arg(other.as_deref())?, &[LAYER_RECORD])?,
+        other => read_records(&Input::required(other.as_deref())?, &[LAYER_RECORD])?,
     };
     records
         .into_iter()

@@ -277,8 +277,3 @@ fn parse_interval(text: &str) -> Result<Duration> {
     }
     Ok(every)
 }
-
-/// The input positional: does it ask for records on stdin?
-pub(crate) fn reads_stdin(layers: &[String]) -> bool {
-    layers.is_empty() || layers.iter().any(|layer| layer == "-")
-}
