@@ -121,7 +121,7 @@ struct Counts {
     unchanged: u64,
     skipped: u64,
     failed: u64,
-    /// Further counts a tool reports after the four (`3 old versions deleted`),
+    /// Further counts a tool reports after the four (`old versions deleted: 3`),
     /// shown when not zero.
     more: Vec<(&'static str, u64)>,
 }
@@ -142,6 +142,10 @@ impl Summary {
     pub fn dry_run(mut self, dry_run: bool) -> Self {
         self.dry_run = dry_run;
         self
+    }
+
+    pub fn is_dry_run(&self) -> bool {
+        self.dry_run
     }
 
     pub fn add(&self, outcome: Outcome) {
@@ -191,7 +195,7 @@ impl Summary {
             counts.failed
         );
         for (what, count) in counts.more.iter().filter(|(_, count)| *count > 0) {
-            line.push_str(&format!(", {count} {what}"));
+            line.push_str(&format!(", {what}: {count}"));
         }
         if let Some(requests) = requests {
             line.push_str(&format!("; {requests} AWS requests"));
@@ -326,7 +330,7 @@ mod tests {
         assert_eq!(
             summary.line(Some(4), Duration::from_secs(75)),
             "dry run, nothing changed: 1 layer version: 1 to update, 0 unchanged, 0 skipped, \
-             0 failed, 3 old versions to delete; 4 AWS requests; 1m 15s"
+             0 failed, old versions to delete: 3; 4 AWS requests; 1m 15s"
         );
         assert_eq!(
             Summary::start("layer-bump", "release steps").line(None, Duration::from_millis(80)),

@@ -198,14 +198,9 @@ pub fn retention_policy(
     args: &Args,
     from_record: Option<RetentionPolicy>,
 ) -> Option<RetentionPolicy> {
-    let flags = &args.retention;
-    if flags.keep.is_some() || flags.max_age_days.is_some() {
-        return Some(RetentionPolicy {
-            versions_to_keep: flags.keep,
-            delete_older_than_days: flags.max_age_days,
-        });
-    }
-    from_record.filter(|p| p.versions_to_keep.is_some() || p.delete_older_than_days.is_some())
+    args.retention.policy().or_else(|| {
+        from_record.filter(|p| p.versions_to_keep.is_some() || p.delete_older_than_days.is_some())
+    })
 }
 
 fn pick<T: Ord + Clone>(flag: &[T], record: &[T]) -> Vec<T> {

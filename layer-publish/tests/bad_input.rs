@@ -147,7 +147,7 @@ async fn bad_grants_names_and_flags_are_refused() {
     // A value clap knows the choices of: its own message, which lists them.
     let out = account
         .command(BIN)
-        .args(["--architecture", "sparc"])
+        .args(["--arch", "sparc"])
         .write_stdin(input.clone())
         .output()
         .unwrap();
