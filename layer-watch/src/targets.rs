@@ -43,7 +43,7 @@ pub async fn resolve(args: &Args) -> Result<Vec<Target>> {
         return Err(Error::usage("no layer given and nothing piped in")
             .with_fix("name a layer (`layer-watch common`), or pipe in layer-publish's records"));
     }
-    let policy_flags = policy_from_flags(args);
+    let policy_flags = args.retention.policy();
     for name in args.layers.iter().filter(|name| *name != "-") {
         targets.extend(from_argument(args, name).await?);
     }
@@ -63,15 +63,6 @@ pub async fn resolve(args: &Args) -> Result<Vec<Target>> {
         }
     }
     Ok(merge_duplicates(targets))
-}
-
-fn policy_from_flags(args: &Args) -> Option<RetentionPolicy> {
-    (args.keep_versions.is_some() || args.delete_older_than_days.is_some()).then_some(
-        RetentionPolicy {
-            versions_to_keep: args.keep_versions,
-            delete_older_than_days: args.delete_older_than_days,
-        },
-    )
 }
 
 async fn from_argument(args: &Args, text: &str) -> Result<Vec<Target>> {

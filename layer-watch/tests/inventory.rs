@@ -85,11 +85,7 @@ async fn reports_versions_in_use_drift_deleted_versions_and_storage() {
         code_size(&account, "common", 4).await,
     ];
 
-    let out = run(
-        &account,
-        &["common", "--no-metrics", "--keep-versions", "1"],
-        None,
-    );
+    let out = run(&account, &["common", "--no-metrics", "--keep", "1"], None);
     assert_eq!(out.code, Some(0), "{}", out.stderr);
     let report = report(&out, "common");
     assert_eq!(report["latest_version"], 4);
