@@ -22,6 +22,7 @@ use std::time::Instant;
 use base64::Engine;
 use layer_core::cli::Verbosity;
 use layer_core::io::{Input, RecordWriter};
+use layer_core::platform::Architecture;
 use layer_core::record::LAYER_RECORD;
 use layer_core::sections::{Artifact, Dependencies, Finding, Severity, VersionSection, names};
 use layer_core::{Error, Record, Result};
@@ -91,13 +92,13 @@ pub struct Args {
     #[arg(long)]
     pub description: Option<String>,
 
-    /// Compatible runtime, e.g. python3.11 (repeatable or comma-separated; overrides layer.yaml).
+    /// Compatible runtime, e.g. python3.12 (repeatable or comma-separated; overrides layer.yaml).
     #[arg(long = "runtime", value_name = "RUNTIME", value_delimiter = ',')]
     pub runtimes: Vec<String>,
 
     /// Compatible architecture, x86_64 or arm64 (repeatable or comma-separated; overrides layer.yaml).
-    #[arg(long = "arch", value_name = "ARCH", value_delimiter = ',')]
-    pub architectures: Vec<String>,
+    #[arg(long = "arch", value_name = "ARCH", value_enum, value_delimiter = ',')]
+    pub architectures: Vec<Architecture>,
 
     /// License (overrides layer.yaml).
     #[arg(long)]
@@ -298,7 +299,11 @@ fn pack_layer(
         name: args.name.clone(),
         description: args.description.clone(),
         runtimes: args.runtimes.clone(),
-        architectures: args.architectures.clone(),
+        architectures: args
+            .architectures
+            .iter()
+            .map(|arch| arch.lambda_name().to_string())
+            .collect(),
         license: args.license.clone(),
         source: args.source.clone(),
         requirements: args.requirements.clone(),

@@ -103,17 +103,17 @@ pub struct Args {
 #[derive(Debug, Clone, Default, clap::Args)]
 #[command(next_help_heading = "Layer")]
 pub struct LayerFlags {
-    /// Layer name (required when INPUT is a zip).
+    /// Layer name (overrides the record's layer section; required when INPUT is a zip).
     #[arg(long, value_name = "NAME")]
     pub name: Option<String>,
 
-    /// Description, used verbatim (at most 256 characters). Without it the
+    /// Layer description, used verbatim (at most 256 characters). Without it the
     /// description is the layer's own plus its version and a short content hash,
     /// which lets re-runs find an identical version cheaply.
     #[arg(long, value_name = "TEXT")]
     pub description: Option<String>,
 
-    /// License text or SPDX id, e.g. MIT.
+    /// License, as text or an SPDX id such as MIT (overrides the record's layer section).
     #[arg(long, value_name = "LICENSE")]
     pub license: Option<String>,
 
