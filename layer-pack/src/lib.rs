@@ -8,6 +8,7 @@
 //! declared runtime and architecture, and the sizes; write the zip
 //! deterministically; print a `layer-record/v1` with `layer` and `artifact`.
 
+mod buffers;
 mod config;
 mod install;
 mod target;
