@@ -215,6 +215,6 @@ pub fn run(args: Args) -> Result<()> {
             refuse_next_options(&args.next)?;
             check::run(check)
         }
-        None => next::run(&args.next),
+        None => next::run(&args.next, &args.verbosity),
     }
 }

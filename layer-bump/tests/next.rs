@@ -495,6 +495,15 @@ fn write_in_a_dirty_tree_commits_only_the_version_file() {
         "{}",
         stderr(&out)
     );
+    // The run ends with one line: the three steps asked for, all done.
+    let summary = stderr(&out).lines().last().unwrap_or_default().to_string();
+    assert!(
+        summary.starts_with(
+            "layer-bump: 3 release steps: 3 updated, 0 unchanged, 0 skipped, 0 failed; "
+        ),
+        "{summary}"
+    );
+    assert!(!summary.contains("AWS"), "{summary}");
 
     assert_eq!(
         repo.git(&["show", "--name-only", "--format=", "HEAD"])
@@ -508,6 +517,15 @@ fn write_in_a_dirty_tree_commits_only_the_version_file() {
     assert_eq!(
         repo.git(&["rev-parse", "v1.0.1^{commit}"]).trim(),
         repo.head()
+    );
+    // Nothing to release: the steps asked for change nothing.
+    let again = repo.bump(&["--version-file", "VERSION", "--write", "--tag"]);
+    assert_eq!(again.status.code(), Some(0), "{}", stderr(&again));
+    assert!(
+        stderr(&again)
+            .contains("layer-bump: 2 release steps: 0 updated, 2 unchanged, 0 skipped, 0 failed; "),
+        "{}",
+        stderr(&again)
     );
 }
 
