@@ -9,6 +9,7 @@
 #
 #   scripts/bench-pack.sh               # RUNS=3, work files in a temporary folder
 #   RUNS=5 BENCH_DIR=/tmp/b scripts/bench-pack.sh
+#   ONLY=memory scripts/bench-pack.sh   # only peak memory against layer size (ml, ml x3)
 #
 # Needs network access to PyPI (pip and uv download the wheels once), zip, and 7z
 # (Debian: p7zip-full; installed with apt-get when missing and running as root).
@@ -138,9 +139,29 @@ bench_tree() {
   rm -rf "$dir/guide" "$dir/cache" "$dir/zo" "$dir"/*.zip "$dir/out"
 }
 
+# ONLY=memory: just the pruned ml tree (layer-pack's output, extracted), for the rows below.
+ml_tree_only() {
+  local dir="$WORK/ml" layer="$WORK/ml/layer"
+  rm -rf "$dir"; mkdir -p "$layer/python/bench_lib" "$dir/out"
+  printf 'name: bench-ml\ncompatible_runtimes: [python3.11]\ncompatible_architectures: [x86_64]\n' > "$layer/layer.yaml"
+  printf '%s\n' numpy==2.2.6 pandas==2.3.2 > "$layer/requirements.txt"
+  printf 'VERSION = "1.0"\n' > "$layer/python/bench_lib/__init__.py"
+  "$PACK" "$layer" --cache-dir "$dir/cache" --out-dir "$dir/out" -q --no-input > /dev/null
+  mkdir -p "$dir/tree"
+  (cd "$dir/tree" && unzip -q "$dir/out/bench-ml.zip")
+  rm -rf "$dir/cache" "$dir/out"
+}
+
 LOAD_BEFORE="$(cut -d' ' -f1-3 /proc/loadavg)"
-bench_tree ml "numpy==2.2.6 pandas==2.3.2"
-bench_tree common "boto3==1.44.8 pydantic==2.14.4 requests==2.34.2"
+if [ "${ONLY:-}" = memory ]; then
+  ml_tree_only
+  measure "ml layer-pack (default level)" "$RUNS" "$PACK" --name bench-ml --runtime python3.11 \
+    --source "$WORK/ml/tree/python" --no-default-prune -q --out-dir "$WORK/ml/zo" -o "$WORK/ml/zo/ml.zip"
+  row "ml: $(mb "$(du -sb --apparent-size "$WORK/ml/tree/python" | cut -f1)")" "layer-pack (default, level 6)" "$(stat -c %s "$WORK/ml/zo/ml.zip")" ""
+else
+  bench_tree ml "numpy==2.2.6 pandas==2.3.2"
+  bench_tree common "boto3==1.44.8 pydantic==2.14.4 requests==2.34.2"
+fi
 
 # Memory against layer size: the ml tree three times over (under other package names,
 # still below Lambda's unzipped limit), zipped at the default level.
