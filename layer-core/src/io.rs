@@ -94,27 +94,15 @@ impl Input {
 /// document (or several, one after another). Blank input gives no records.
 pub fn read_records(input: &Input, accepted: &[SchemaName]) -> Result<Vec<Record>> {
     let bytes = input.read_all()?;
-    parse_records(&bytes, accepted)
-        .map_err(|err| match (input, &err) {
-            // Stdin is read whenever something is piped in: say how to stop
-            // that, for a CI runner that feeds its script through stdin.
-            (Input::Stdin, Error::Input { .. }) => {
-                let fix = match err.fix() {
-                    Some(fix) => format!("{fix} ({STDIN_NOTE})"),
-                    None => STDIN_NOTE.to_string(),
-                };
-                err.with_fix(fix)
-            }
-            _ => err,
-        })
-        .context(input.describe())
+    parse(&bytes, accepted, input).context(input.describe())
 }
-
-const STDIN_NOTE: &str = "stdin is read whenever something is piped or redirected into it; \
-     --no-input (where a tool has it) or `< /dev/null` stops that";
 
 /// Parse records from bytes; errors carry the line (and column) they happened on.
 pub fn parse_records(bytes: &[u8], accepted: &[SchemaName]) -> Result<Vec<Record>> {
+    parse(bytes, accepted, &Input::File(PathBuf::new()))
+}
+
+fn parse(bytes: &[u8], accepted: &[SchemaName], input: &Input) -> Result<Vec<Record>> {
     let mut records = Vec::new();
     let mut stream = serde_json::Deserializer::from_slice(bytes).into_iter::<Value>();
     loop {
@@ -125,7 +113,7 @@ pub fn parse_records(bytes: &[u8], accepted: &[SchemaName]) -> Result<Vec<Record
                 let line = line_of_next_token(bytes, start);
                 records.push(Record::from_value(value, accepted, line)?);
             }
-            Some(Err(err)) => return Err(describe_json_error(&err)),
+            Some(Err(err)) => return Err(describe_json_error(&err, input)),
         }
     }
 }
@@ -142,7 +130,7 @@ fn line_of_next_token(bytes: &[u8], offset: usize) -> usize {
         .count()
 }
 
-fn describe_json_error(err: &serde_json::Error) -> Error {
+fn describe_json_error(err: &serde_json::Error, input: &Input) -> Error {
     use serde_json::error::Category;
     let at = format!("line {}, column {}", err.line(), err.column());
     match err.classify() {
@@ -150,8 +138,18 @@ fn describe_json_error(err: &serde_json::Error) -> Error {
             "{at}: the input ends in the middle of a record (truncated JSON)"
         ))
         .with_fix("was the producing stage interrupted? re-run it and pipe its complete output"),
-        Category::Syntax => Error::input(format!("{at}: not valid JSON: {err}"))
-            .with_fix("each line must be one JSON record as written by a layer tool"),
+        Category::Syntax => {
+            Error::input(format!("{at}: not valid JSON: {err}")).with_fix(match input {
+                // Stdin is read whenever something is piped in: say how to stop
+                // that, for a CI runner that feeds its script through stdin.
+                Input::Stdin => {
+                    "each line must be one JSON record as written by a layer tool; stdin is read \
+                     whenever something is piped or redirected into it, and --no-input (where a \
+                     tool has it) or `< /dev/null` stops that"
+                }
+                Input::File(_) => "each line must be one JSON record as written by a layer tool",
+            })
+        }
         Category::Data | Category::Io => Error::input(format!("{at}: {err}")),
     }
 }
