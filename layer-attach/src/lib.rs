@@ -219,8 +219,8 @@ pub fn run(mut args: Args) -> Result<()> {
     if args.verbosity.verbose > 0 {
         counter.log();
     }
-    // Once the functions were looked at: after a usage or input error nothing was.
-    if counter.total() > 0 {
+    // After the run's work, not after a usage or input error that stopped it first.
+    if result.is_ok() || summary.counted() > 0 {
         summary.print(&args.verbosity, Some(counter.total()));
     }
     result

@@ -148,6 +148,12 @@ impl Summary {
         self.dry_run
     }
 
+    /// How many things were counted in the four outcomes so far.
+    pub fn counted(&self) -> u64 {
+        let counts = self.counts.lock().unwrap_or_else(|p| p.into_inner());
+        counts.updated + counts.unchanged + counts.skipped + counts.failed
+    }
+
     pub fn add(&self, outcome: Outcome) {
         let mut counts = self.counts.lock().unwrap_or_else(|p| p.into_inner());
         match outcome {
