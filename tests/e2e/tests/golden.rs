@@ -14,9 +14,9 @@
 //! the diff before committing it.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 
-use layer_tools_e2e::{TOOLS, tool_path};
+use layer_tools_e2e::{TOOLS, output_with_stdin, tool_path};
 use serde_json::Value;
 
 fn corpus() -> PathBuf {
@@ -51,24 +51,11 @@ fn run_case(case: &Path) -> Outcome {
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())
         .env("HOME", &out_dir)
         .env("AWS_EC2_METADATA_DISABLED", "true")
-        .env("LAYER_PACK_CACHE_DIR", out_dir.join(".cache"))
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    let input = case.join("in.jsonl");
-    let output = if input.is_file() {
-        use std::io::Write;
-        let text = expand(&std::fs::read_to_string(&input).unwrap());
-        let mut child = command.stdin(Stdio::piped()).spawn().unwrap();
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(text.as_bytes())
-            .unwrap();
-        child.wait_with_output().unwrap()
-    } else {
-        command.stdin(Stdio::null()).output().unwrap()
-    };
+        .env("LAYER_PACK_CACHE_DIR", out_dir.join(".cache"));
+    let input = std::fs::read_to_string(case.join("in.jsonl"))
+        .ok()
+        .map(|text| expand(&text));
+    let output = output_with_stdin(&mut command, input.as_deref());
     let stable = |bytes: &[u8]| {
         String::from_utf8_lossy(bytes)
             .replace(out_dir.to_str().unwrap(), "$OUT")

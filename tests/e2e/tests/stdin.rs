@@ -4,9 +4,9 @@
 //! none; one whose records are optional starts from a new record. The same
 //! rule through every binary (the tools' own tests cover their pipes).
 
-use std::process::{Command, Stdio};
+use std::process::Command;
 
-use layer_tools_e2e::tool_path;
+use layer_tools_e2e::{output_with_stdin, tool_path};
 
 struct Ran {
     code: Option<i32>,
@@ -22,24 +22,8 @@ fn run(tool: &str, args: &[&str], stdin: Option<&str>) -> Ran {
         .env_remove("AWS_REGION")
         .env_remove("AWS_DEFAULT_REGION")
         .env_remove("AWS_ENDPOINT_URL")
-        .env("AWS_EC2_METADATA_DISABLED", "true")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    let out = match stdin {
-        // /dev/null: nothing piped in.
-        None => command.stdin(Stdio::null()).output().unwrap(),
-        Some(text) => {
-            use std::io::Write;
-            let mut child = command.stdin(Stdio::piped()).spawn().unwrap();
-            child
-                .stdin
-                .take()
-                .unwrap()
-                .write_all(text.as_bytes())
-                .unwrap();
-            child.wait_with_output().unwrap()
-        }
-    };
+        .env("AWS_EC2_METADATA_DISABLED", "true");
+    let out = output_with_stdin(&mut command, stdin);
     Ran {
         code: out.status.code(),
         stdout: String::from_utf8_lossy(&out.stdout).into_owned(),

@@ -3,7 +3,7 @@
 //! and timings. The account is replaced by `[account]` only where it is the
 //! test's own account, so an ARN of another account still shows (and fails).
 //!
-//! ```ignore
+//! ```text
 //! layer_test_harness::snapshot::settings(&account).bind(|| {
 //!     insta::assert_json_snapshot!("first_publish", record);
 //! });
