@@ -58,7 +58,8 @@ pub use plan::{Decision, FunctionState, MAX_LAYERS, Target, decide, new_layers};
 )]
 pub struct Args {
     /// Records to read (JSON Lines): `layer-publish` output, or with --undo a deploy
-    /// record of layer-attach; `-` or nothing reads stdin.
+    /// record of layer-attach; `-` for stdin. Without it, records piped or
+    /// redirected into stdin are read.
     #[arg(value_name = "INPUT")]
     pub input: Option<PathBuf>,
 

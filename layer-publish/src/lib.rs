@@ -64,9 +64,16 @@ pub const UNZIPPED_LIMIT: u64 = 262_144_000;
 )]
 pub struct Args {
     /// Records to read (JSON Lines), `-` for stdin, or a layer zip (with --name).
-    /// Without it, records are read from stdin.
+    /// Without it, records piped or redirected into stdin are read.
     #[arg(value_name = "INPUT")]
     pub input: Option<PathBuf>,
+
+    /// Print what would be done, as records, and change nothing: per record and
+    /// region a `planned` section (publish a new version or reuse version N, the
+    /// grants, the versions retention would delete); with --prune-only, `pruned`
+    /// records with `dry_run: true`.
+    #[arg(long)]
+    pub dry_run: bool,
 
     #[command(flatten)]
     pub layer: LayerFlags,
@@ -84,13 +91,6 @@ pub struct Args {
     /// --name (which must exist). Writes one `pruned` record per region to stdout.
     #[arg(long, requires = "name", help_heading = "Retention")]
     pub prune_only: bool,
-
-    /// Print what would be done, as records, and change nothing: per record and
-    /// region a `planned` section (publish a new version or reuse version N, the
-    /// grants, the versions retention would delete); with --prune-only, `pruned`
-    /// records with `dry_run: true`.
-    #[arg(long)]
-    pub dry_run: bool,
 
     #[command(flatten)]
     pub aws: layer_aws::AwsArgs,

@@ -54,7 +54,8 @@ pub use window::Window;
 pub struct Args {
     /// Layers to watch: names (`common`) or layer ARNs (`arn:aws:lambda:REGION:ACCOUNT:layer:NAME`,
     /// for a layer of another account or one whose versions were all deleted).
-    /// `-` or nothing reads `layer-record/v1` records from stdin instead.
+    /// `-` reads `layer-record/v1` records from stdin; so does no name at all,
+    /// when something is piped or redirected into stdin.
     #[arg(value_name = "LAYER")]
     pub layers: Vec<String>,
 
