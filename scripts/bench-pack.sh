@@ -12,6 +12,7 @@
 #   BENCH_MODE=proof scripts/bench-pack.sh   # only what pruning's import scan and the import
 #                                            # proof cost, and the whole warm pack with the
 #                                            # proof on against the guide's build.sh steps
+#   ONLY=memory scripts/bench-pack.sh   # only peak memory against layer size (ml, ml x3)
 #
 # Needs network access to PyPI (pip and uv download the wheels once), zip, and 7z
 # (Debian: p7zip-full; installed with apt-get when missing and running as root).
@@ -94,11 +95,11 @@ bench_tree() {
   local cache="$dir/cache"
 
   # The whole build. Cold: an empty layer-pack cache (uv's own download cache may be warm).
-  measure "$tree layer-pack build, cold" 1 "$PACK" "$layer" --cache-dir "$cache" --out-dir "$dir/out" --refresh -q
+  measure "$tree layer-pack build, cold" 1 "$PACK" "$layer" --cache-dir "$cache" --out-dir "$dir/out" --refresh -q --no-input
   local cold="$WALL" cold_cpu="$CPU" cold_rss="$RSS"
-  measure "$tree layer-pack build, warm cache" "$RUNS" "$PACK" "$layer" --cache-dir "$cache" --out-dir "$dir/out" -q
+  measure "$tree layer-pack build, warm cache" "$RUNS" "$PACK" "$layer" --cache-dir "$cache" --out-dir "$dir/out" -q --no-input
   local build="$WALL" build_cpu="$CPU" build_rss="$RSS"
-  "$PACK" "$layer" --cache-dir "$cache" --out-dir "$dir/out" -q > "$dir/record.json"
+  "$PACK" "$layer" --cache-dir "$cache" --out-dir "$dir/out" -q --no-input > "$dir/record.json"
   local files unzipped build_size
   files="$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["artifact"]["files"])' "$dir/record.json")"
   unzipped="$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["artifact"]["unzipped_bytes"])' "$dir/record.json")"
@@ -120,7 +121,7 @@ bench_tree() {
   local zip9="$WALL" zip9_cpu="$CPU" zip9_size
   zip9_size="$(stat -c %s "$dir/zip9.zip")"
   row "" "zip -r9q (zip only)" "$zip9_size" ""
-  local zip_only=(--name "bench-$tree" --runtime python3.11 --source "$dir/tree/python" --no-default-prune -q)
+  local zip_only=(--name "bench-$tree" --runtime python3.11 --source "$dir/tree/python" --no-default-prune --no-import-check --no-input -q)
   measure "$tree layer-pack (default level)" "$RUNS" "$PACK" "${zip_only[@]}" --out-dir "$dir/zo" -o "$dir/zo/default.zip"
   local lp_size
   lp_size="$(stat -c %s "$dir/zo/default.zip")"
@@ -168,15 +169,15 @@ bench_proof_tree() {
   printf '%s\n' $requirements > "$layer/requirements.txt"
   printf 'VERSION = "1.0"\n' > "$layer/python/bench_lib/__init__.py"
   local cache="$dir/cache" records="$dir/records.jsonl"
-  "$PACK" "$layer" --cache-dir "$cache" --out-dir "$dir/out" -q > "$dir/record.json"
+  "$PACK" "$layer" --cache-dir "$cache" --out-dir "$dir/out" -q --no-input > "$dir/record.json"
   rm -f "$records"
   measure "$tree layer-pack warm, import proof on" "$RUNS" bash -c '"$0" "$@" >> "'"$records"'"' \
-    "$PACK" "$layer" --cache-dir "$cache" --out-dir "$dir/out" -q
+    "$PACK" "$layer" --cache-dir "$cache" --out-dir "$dir/out" -q --no-input
   local on="$WALL" on_cpu="$CPU" on_rss="$RSS"
-  measure "$tree layer-pack warm, --no-import-check" "$RUNS" "$PACK" "$layer" --cache-dir "$cache" --out-dir "$dir/out" -q --no-import-check
+  measure "$tree layer-pack warm, --no-import-check" "$RUNS" "$PACK" "$layer" --cache-dir "$cache" --out-dir "$dir/out" -q --no-input --no-import-check
   local off="$WALL" off_cpu="$CPU" off_rss="$RSS"
   # The first proof after an install compiles every module: no bytecode from an earlier run.
-  measure "$tree layer-pack warm, import proof on, no bytecode kept" "$RUNS" bash -c 'rm -rf "$2/proof/pycache" && "$0" "$1" --cache-dir "$2" --out-dir "$3" -q' \
+  measure "$tree layer-pack warm, import proof on, no bytecode kept" "$RUNS" bash -c 'rm -rf "$2/proof/pycache" && "$0" "$1" --cache-dir "$2" --out-dir "$3" -q --no-input' \
     "$PACK" "$layer" "$cache" "$dir/out"
   local first="$WALL" first_cpu="$CPU" first_rss="$RSS"
   guide_build "$layer" "$dir/guide" >/dev/null 2>&1 || { echo "bench: the guide's build failed" >&2; exit 1; }
@@ -200,6 +201,19 @@ bench_proof_tree() {
   rm -rf "$dir/guide" "$dir/cache" "$dir/out" "$dir"/*.zip
 }
 
+# ONLY=memory: just the pruned ml tree (layer-pack's output, extracted), for the rows below.
+ml_tree_only() {
+  local dir="$WORK/ml" layer="$WORK/ml/layer"
+  rm -rf "$dir"; mkdir -p "$layer/python/bench_lib" "$dir/out"
+  printf 'name: bench-ml\ncompatible_runtimes: [python3.11]\ncompatible_architectures: [x86_64]\n' > "$layer/layer.yaml"
+  printf '%s\n' numpy==2.2.6 pandas==2.3.2 > "$layer/requirements.txt"
+  printf 'VERSION = "1.0"\n' > "$layer/python/bench_lib/__init__.py"
+  "$PACK" "$layer" --cache-dir "$dir/cache" --out-dir "$dir/out" -q --no-input > /dev/null
+  mkdir -p "$dir/tree"
+  (cd "$dir/tree" && unzip -q "$dir/out/bench-ml.zip")
+  rm -rf "$dir/cache" "$dir/out"
+}
+
 LOAD_BEFORE="$(cut -d' ' -f1-3 /proc/loadavg)"
 if [ "$MODE" = proof ]; then
   bench_proof_tree ml "numpy==2.2.6 pandas==2.3.2"
@@ -214,8 +228,15 @@ if [ "$MODE" = proof ]; then
   printf '%s\n' "${ROWS[@]}"
   exit 0
 fi
-bench_tree ml "numpy==2.2.6 pandas==2.3.2"
-bench_tree common "boto3==1.44.8 pydantic==2.14.4 requests==2.34.2"
+if [ "${ONLY:-}" = memory ]; then
+  ml_tree_only
+  measure "ml layer-pack (default level)" "$RUNS" "$PACK" --name bench-ml --runtime python3.11 \
+    --source "$WORK/ml/tree/python" --no-default-prune --no-import-check --no-input -q --out-dir "$WORK/ml/zo" -o "$WORK/ml/zo/ml.zip"
+  row "ml: $(mb "$(du -sb --apparent-size "$WORK/ml/tree/python" | cut -f1)")" "layer-pack (default, level 6)" "$(stat -c %s "$WORK/ml/zo/ml.zip")" ""
+else
+  bench_tree ml "numpy==2.2.6 pandas==2.3.2"
+  bench_tree common "boto3==1.44.8 pydantic==2.14.4 requests==2.34.2"
+fi
 
 # Memory against layer size: the ml tree three times over (under other package names,
 # still below Lambda's unzipped limit), zipped at the default level.
@@ -226,11 +247,11 @@ for copy in a b c; do
   cp -r "$WORK/ml/tree/python/." "$big/python/$copy/"
 done
 measure "ml x3 layer-pack (default level)" "$RUNS" "$PACK" --name bench-ml3 --runtime python3.11 \
-  --source "$big/python" --no-default-prune -q --out-dir "$big/out" -o "$big/out/ml3.zip"
+  --source "$big/python" --no-default-prune --no-import-check --no-input -q --out-dir "$big/out" -o "$big/out/ml3.zip"
 row "ml x3: $(mb "$(du -sb --apparent-size "$big/python" | cut -f1)")" "layer-pack (default, level 6)" "$(stat -c %s "$big/out/ml3.zip")" "memory against layer size"
 # The same two with glibc's malloc held to a fixed mmap threshold: by default glibc raises
 # the threshold after a large block is freed, and later blocks then stay in its heap.
-fixed=(env MALLOC_MMAP_THRESHOLD_=1048576 "$PACK" --runtime python3.11 --no-default-prune -q)
+fixed=(env MALLOC_MMAP_THRESHOLD_=1048576 "$PACK" --runtime python3.11 --no-default-prune --no-import-check --no-input -q)
 measure "ml layer-pack, fixed mmap threshold" "$RUNS" "${fixed[@]}" --name bench-ml \
   --source "$WORK/ml/tree/python" --out-dir "$big/out" -o "$big/out/ml.zip"
 row "ml: 83.58 MB" "MALLOC_MMAP_THRESHOLD_=1048576 layer-pack" "$(stat -c %s "$big/out/ml.zip")" "glibc's threshold fixed"

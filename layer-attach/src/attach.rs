@@ -9,6 +9,7 @@ use aws_sdk_lambda::Client;
 use layer_aws::inventory::{FunctionInfo, Versions, list_functions};
 use layer_aws::{RequestCounter, aws_error, is_error_code, lambda_types};
 use layer_core::arn::LayerVersionArn;
+use layer_core::cli::Summary;
 use layer_core::io::RecordWriter;
 use layer_core::sections::{AliasMove, Attachment, AttachmentStatus, Published, names};
 use layer_core::{Context, Error, Record, Result};
@@ -48,7 +49,12 @@ struct Outcome {
     entry: Attachment,
 }
 
-pub async fn run(args: &Args, mut records: Vec<Record>, counter: &RequestCounter) -> Result<()> {
+pub async fn run(
+    args: &Args,
+    mut records: Vec<Record>,
+    counter: &RequestCounter,
+    summary: &Summary,
+) -> Result<()> {
     let selectors = Selectors::from_args(args)?;
     let wanted = wanted_layers(args, &records)?;
     if records.is_empty() {
@@ -116,6 +122,9 @@ pub async fn run(args: &Args, mut records: Vec<Record>, counter: &RequestCounter
     }
     let mut out = RecordWriter::stdout();
     out.write_all(&records)?;
+    for outcome in &outcomes {
+        crate::count(summary, outcome.entry.status);
+    }
 
     let failed = outcomes
         .iter()
@@ -350,7 +359,7 @@ fn report_plan(jobs: &[Job]) {
     }
     if jobs.is_empty() {
         tracing::warn!(
-            "no function chosen: none uses the layer yet; choose functions with --function, --prefix, --match or --tag"
+            "no function chosen: none uses the layer yet; choose functions with --function, --prefix, --match or --tagged"
         );
     }
 }

@@ -18,11 +18,13 @@ mod undo;
 mod update;
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use layer_aws::RequestCounter;
-use layer_core::cli::Verbosity;
+use layer_core::cli::{Outcome, Summary, Verbosity, parse_duration, warn_deprecated};
 use layer_core::io::{Input, read_records};
 use layer_core::record::LAYER_RECORD;
+use layer_core::sections::AttachmentStatus;
 use layer_core::{Error, Result};
 
 pub use plan::{Decision, FunctionState, MAX_LAYERS, Target, decide, new_layers};
@@ -49,14 +51,15 @@ pub use plan::{Decision, FunctionState, MAX_LAYERS, Target, decide, new_layers};
     after_help = "Examples:
   layer-publish < packed.jsonl | layer-attach > deploy.jsonl
   layer-attach --match 'makoto-*-dev' --dry-run published.jsonl
-  layer-attach --prefix makoto- --tag env=prod --publish-version --alias live \\
+  layer-attach --prefix makoto- --tagged env=prod --publish-version --alias live \\
       --smoke makoto-health-check --undo-on-failure published.jsonl > deploy.jsonl
   layer-attach --undo deploy.jsonl              # restore every function's `before` list
   layer-attach --to-version 6 published.jsonl   # point the users back at version 6"
 )]
 pub struct Args {
     /// Records to read (JSON Lines): `layer-publish` output, or with --undo a deploy
-    /// record of layer-attach; `-` or nothing reads stdin.
+    /// record of layer-attach; `-` for stdin. Without it, records piped or
+    /// redirected into stdin are read.
     #[arg(value_name = "INPUT")]
     pub input: Option<PathBuf>,
 
@@ -85,15 +88,20 @@ pub struct Args {
     pub globs: Vec<String>,
 
     /// Choose functions tagged KEY=VALUE; repeated, every tag must match.
-    #[arg(long = "tag", value_name = "KEY=VALUE", value_parser = select::parse_tag, help_heading = "Choosing functions")]
+    #[arg(long = "tagged", value_name = "KEY=VALUE", value_parser = select::parse_tag, help_heading = "Choosing functions")]
     pub tags: Vec<(String, String)>,
+
+    /// Deprecated: --tagged (--tag means "create a release tag" in layer-bump).
+    #[arg(long = "tag", value_name = "KEY=VALUE", value_parser = select::parse_tag, hide = true)]
+    pub old_tags: Vec<(String, String)>,
 
     /// With selectors: only functions that already use some version of the layer
     /// (without selectors this is the default).
     #[arg(long, help_heading = "Choosing functions")]
     pub users_only: bool,
 
-    /// Show the plan (before and after, per function) and change nothing.
+    /// Print what would be done, as records, and change nothing: each function's
+    /// `before` and `after` lists with the status `planned`.
     #[arg(long)]
     pub dry_run: bool,
 
@@ -135,7 +143,8 @@ pub struct Args {
     #[arg(long, help_heading = "Rollback")]
     pub undo: bool,
 
-    /// With --undo: restore even where the function's list changed since the deploy.
+    /// Override the safety check: with --undo, restore even where the function's
+    /// list changed since the deploy.
     #[arg(long, requires = "undo", help_heading = "Rollback")]
     pub force: bool,
 
@@ -148,24 +157,28 @@ pub struct Args {
     #[arg(long, value_name = "N", default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..=64), help_heading = "Pace")]
     pub concurrency: u32,
 
-    /// Seconds to wait for one function's update to complete (LastUpdateStatus).
+    /// How long to wait for one function's update to complete (LastUpdateStatus):
+    /// a duration like 5m or 90s (plain seconds too).
     #[arg(
         long,
-        value_name = "SECONDS",
-        default_value_t = 300,
+        value_name = "DURATION",
+        default_value = "300s",
+        value_parser = parse_duration,
         help_heading = "Pace"
     )]
-    pub wait_timeout: u64,
+    pub wait_timeout: Duration,
 
-    /// Seconds to keep retrying one function's update while AWS answers that an
-    /// update is in progress (409) or throttles (429); up to 10 attempts.
+    /// How long to keep retrying one function's update while AWS answers that an
+    /// update is in progress (409) or throttles (429), up to 10 attempts: a
+    /// duration like 2m or 90s (plain seconds too).
     #[arg(
         long,
-        value_name = "SECONDS",
-        default_value_t = 120,
+        value_name = "DURATION",
+        default_value = "120s",
+        value_parser = parse_duration,
         help_heading = "Pace"
     )]
-    pub retry_for: u64,
+    pub retry_for: Duration,
 
     #[command(flatten)]
     pub aws: layer_aws::AwsArgs,
@@ -175,33 +188,55 @@ pub struct Args {
 }
 
 /// Run the tool.
-pub fn run(args: Args) -> Result<()> {
+pub fn run(mut args: Args) -> Result<()> {
     args.verbosity.init_logging();
+    if !args.old_tags.is_empty() {
+        warn_deprecated("--tag", "--tagged");
+        let old = std::mem::take(&mut args.old_tags);
+        args.tags.extend(old);
+    }
     if args.undo && has_selectors(&args) {
         return Err(Error::usage(
             "--undo restores the functions named in the deploy record; it takes no selectors",
         )
-        .with_fix("drop --function/--prefix/--match/--tag, or edit the deploy record"));
+        .with_fix("drop --function/--prefix/--match/--tagged, or edit the deploy record"));
     }
     serde_json::from_str::<serde_json::Value>(&args.smoke_payload).map_err(|err| {
         Error::usage(format!("--smoke-payload is not JSON: {err}"))
             .with_fix("give a JSON document, e.g. --smoke-payload '{\"test\": true}'")
     })?;
-    let input = Input::from_arg(args.input.as_deref())?;
+    let input = Input::required(args.input.as_deref())?;
     let records = read_records(&input, &[LAYER_RECORD])?;
     let counter = RequestCounter::default();
+    let summary = Summary::start("layer-attach", "functions").dry_run(args.dry_run);
     let result = layer_aws::block_on(async {
         if args.undo {
-            undo::run(&args, records, &counter).await
+            undo::run(&args, records, &counter, &summary).await
         } else {
-            attach::run(&args, records, &counter).await
+            attach::run(&args, records, &counter, &summary).await
         }
     });
     // At -v only, as every AWS tool does: people tuning --rate read it.
     if args.verbosity.verbose > 0 {
         counter.log();
     }
+    // After the run's work, not after a usage or input error that stopped it first.
+    if result.is_ok() || summary.counted() > 0 {
+        summary.print(&args.verbosity, Some(counter.total()));
+    }
     result
+}
+
+/// How one function's status counts in the summary line.
+fn count(summary: &Summary, status: AttachmentStatus) {
+    summary.add(match status {
+        AttachmentStatus::Updated | AttachmentStatus::Restored | AttachmentStatus::Planned => {
+            Outcome::Updated
+        }
+        AttachmentStatus::Unchanged => Outcome::Unchanged,
+        AttachmentStatus::Skipped | AttachmentStatus::Conflict => Outcome::Skipped,
+        AttachmentStatus::Failed => Outcome::Failed,
+    });
 }
 
 fn has_selectors(args: &Args) -> bool {

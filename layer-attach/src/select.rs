@@ -3,7 +3,7 @@
 //! Without selectors: every function that already uses some version of a record's
 //! layer (the roll-forward), and only that layer is moved on it. With selectors:
 //! a function is chosen when it matches every kind of selector given (any of the
-//! `--function` names, any `--prefix`, any `--match` glob, every `--tag`), and
+//! `--function` names, any `--prefix`, any `--match` glob, every `--tagged`), and
 //! every record's layer of its region is attached to it (with `--users-only`,
 //! only the layers it already uses).
 
@@ -61,7 +61,7 @@ impl Selectors {
             && (self.globs.is_empty() || self.globs.iter().any(|g| g.is_match(name)))
     }
 
-    /// Do the function's tags carry every `--tag`?
+    /// Do the function's tags carry every `--tagged`?
     pub fn tags_match(&self, tags: &BTreeMap<String, String>) -> bool {
         self.tags
             .iter()
@@ -78,7 +78,7 @@ impl Selectors {
     }
 }
 
-/// `KEY=VALUE` for `--tag`.
+/// `KEY=VALUE` for `--tagged`.
 pub fn parse_tag(text: &str) -> Result<(String, String)> {
     match text.split_once('=') {
         Some((key, value)) if !key.is_empty() => Ok((key.to_string(), value.to_string())),

@@ -5,12 +5,12 @@
 use std::collections::BTreeMap;
 use std::future::Future;
 use std::sync::Arc;
-use std::time::Duration;
 
 use aws_sdk_lambda::Client;
-use indicatif::{ProgressBar, ProgressStyle};
+use indicatif::{ProgressBar, ProgressState, ProgressStyle};
 use layer_aws::RequestCounter;
 use layer_core::Result;
+use layer_core::cli::format_rate;
 
 use crate::Args;
 use crate::update::{Limits, Pacer, Pacers};
@@ -62,8 +62,8 @@ impl Session {
             regions: clients,
             limits: Limits {
                 max_attempts: 10,
-                retry_for: Duration::from_secs(args.retry_for),
-                wait_for: Duration::from_secs(args.wait_timeout),
+                retry_for: args.retry_for,
+                wait_for: args.wait_timeout,
             },
             concurrency: args.concurrency as usize,
             show_progress: args.verbosity.show_progress(),
@@ -79,15 +79,22 @@ impl Session {
         if !self.show_progress || len == 0 {
             return ProgressBar::hidden();
         }
-        let bar = ProgressBar::new(len as u64);
-        if let Ok(style) =
-            ProgressStyle::with_template("{msg} [{bar:30}] {pos}/{len} ({per_sec}, eta {eta})")
-        {
-            bar.set_style(style.progress_chars("=> "));
-        }
+        let bar = ProgressBar::new(len as u64).with_style(progress_style());
         bar.set_message(what.to_string());
         bar
     }
+}
+
+/// `updating [=====>    ] 12/30 (2.2/s, eta 8s)`: indicatif's own `{per_sec}`
+/// shows four decimals (2.2418/s).
+fn progress_style() -> ProgressStyle {
+    let rate = |state: &ProgressState, out: &mut dyn std::fmt::Write| {
+        let _ = out.write_str(&format_rate(state.per_sec()));
+    };
+    ProgressStyle::with_template("{msg} [{bar:30}] {pos}/{len} ({rate}, eta {eta})")
+        .expect("a valid template")
+        .with_key("rate", rate)
+        .progress_chars("=> ")
 }
 
 /// Run `task` on every item, at most `concurrency` at a time; results in input order.
@@ -133,4 +140,13 @@ where
         .into_iter()
         .map(|result| result.expect("every item ran"))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_progress_template_is_valid() {
+        // It panics on a template indicatif cannot read.
+        let _ = super::progress_style();
+    }
 }

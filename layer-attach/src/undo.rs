@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use layer_aws::{RequestCounter, aws_error, is_error_code, lambda_types};
 use layer_core::arn::LayerVersionArn;
+use layer_core::cli::Summary;
 use layer_core::io::RecordWriter;
 use layer_core::sections::{AliasMove, Attachment, AttachmentStatus, names};
 use layer_core::{Context, Error, Record, Result};
@@ -183,7 +184,12 @@ struct Undo {
     records: Vec<usize>,
 }
 
-pub async fn run(args: &Args, mut records: Vec<Record>, counter: &RequestCounter) -> Result<()> {
+pub async fn run(
+    args: &Args,
+    mut records: Vec<Record>,
+    counter: &RequestCounter,
+    summary: &Summary,
+) -> Result<()> {
     let work = collect(&records)?;
     if work.is_empty() {
         tracing::warn!("the deploy records changed no function: nothing to undo");
@@ -267,6 +273,9 @@ pub async fn run(args: &Args, mut records: Vec<Record>, counter: &RequestCounter
         record.set_section(names::ATTACHMENTS, &entries)?;
     }
     RecordWriter::stdout().write_all(&records)?;
+    for (_, entry) in &outcomes {
+        crate::count(summary, entry.status);
+    }
     if problems > 0 {
         return Err(Error::Findings(format!(
             "{problems} of {} functions were not restored; see \"attachments\" in the output",

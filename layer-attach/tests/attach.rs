@@ -4,7 +4,7 @@
 
 use layer_test_harness::proxy::{AwsModel, Bucket, Fault, Proxy, Rule};
 use layer_test_harness::schema::parse_valid_lines;
-use layer_test_harness::{Account, FunctionSpec, REGION, moto};
+use layer_test_harness::{Account, FunctionSpec, REGION, moto, snapshot};
 use serde_json::{Value, json};
 
 /// A list of layer ARNs, comparable with what the tool and AWS report.
@@ -51,6 +51,21 @@ struct Run {
     code: i32,
     records: Vec<Value>,
     stderr: String,
+}
+
+impl Run {
+    /// The line that ends the run on stderr, up to the request count (the
+    /// count and the time after it vary).
+    fn summary(&self) -> &str {
+        let line = self
+            .stderr
+            .lines()
+            .rfind(|line| line.starts_with("layer-attach: ") && line.contains(" failed"))
+            .unwrap_or_else(|| panic!("no summary line in:\n{}", self.stderr));
+        let (counts, rest) = line.split_once("; ").expect("; N AWS requests; TIME");
+        assert!(rest.contains(" AWS requests; "), "{line}");
+        counts
+    }
 }
 
 /// Run layer-attach in the account (through `endpoint` when given).
@@ -169,12 +184,53 @@ async fn rolls_users_forward_in_place_and_keeps_their_other_layers() {
             .all(|e| e["function"] != "bystander")
     );
 
-    let first = entry(out, "first");
-    assert_eq!(first["status"], "updated");
-    assert_eq!(strings(&first["before"]), list![extra, v1]);
-    assert_eq!(strings(&first["after"]), list![extra, v2]);
-    assert_eq!(first["region"], REGION);
-    assert_eq!(entry(out, "current")["status"], "unchanged");
+    // Per function: the lists before and after, in order, and the status.
+    let mut attachments = out["attachments"].as_array().unwrap().clone();
+    attachments.sort_by_key(|entry| entry["function"].to_string());
+    snapshot::settings(&account).bind(|| {
+        insta::assert_json_snapshot!("roll_forward_attachments", attachments);
+    });
+    assert_eq!(
+        run.summary(),
+        "layer-attach: 3 functions: 2 updated, 1 unchanged, 0 skipped, 0 failed"
+    );
+}
+
+#[tokio::test]
+async fn the_old_tag_spelling_still_selects_with_a_warning() {
+    let account = Account::new().await;
+    let common = layer_versions(&account, "common", 1).await;
+    for spec in [
+        FunctionSpec::new("svc-a").tag("team", "a"),
+        FunctionSpec::new("svc-b").tag("team", "b"),
+    ] {
+        account.create_function(REGION, &spec).await;
+    }
+    let run = attach(
+        &account,
+        None,
+        &["--prefix", "svc-", "--tag", "team=a", "--dry-run"],
+        &lines(&[record(&common[0])]),
+    );
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("--tag is deprecated and goes away in the next release; use --tagged"),
+        "{}",
+        run.stderr
+    );
+    let chosen: Vec<&Value> = run.records[0]["attachments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| &e["function"])
+        .collect();
+    assert_eq!(chosen, [&json!("svc-a")]);
+    assert_eq!(entry(&run.records[0], "svc-a")["status"], "planned");
+    assert_eq!(
+        run.summary(),
+        "layer-attach: dry run, nothing changed: 1 function: 1 to update, 0 unchanged, 0 skipped, 0 failed"
+    );
 }
 
 #[tokio::test]
@@ -259,7 +315,7 @@ async fn selectors_choose_functions_and_incompatible_ones_are_skipped() {
     let run = attach(
         &account,
         None,
-        &["--match", "svc-*-dev", "--tag", "team=a"],
+        &["--match", "svc-*-dev", "--tagged", "team=a"],
         &lines(&[record(&common[0])]),
     );
     assert_eq!(run.code, 0, "{}", run.stderr);
@@ -397,8 +453,10 @@ async fn bad_input_changes_nothing_and_exits_2() {
     let good = record(&common[1]);
     let mut no_published = good.clone();
     no_published.as_object_mut().unwrap().remove("published");
-    let missing_version = record(&common[1].replace(":2", ":9"));
+    let (layer_arn, _) = common[1].rsplit_once(':').unwrap();
+    let missing_version = record(&format!("{layer_arn}:9"));
 
+    let mut messages = Vec::new();
     for (args, input, expected) in [
         (
             vec![],
@@ -417,7 +475,7 @@ async fn bad_input_changes_nothing_and_exits_2() {
             "does not exist",
         ),
         (
-            vec!["--tag", "novalue"],
+            vec!["--tagged", "novalue"],
             lines(std::slice::from_ref(&good)),
             "KEY=VALUE",
         ),
@@ -452,7 +510,23 @@ async fn bad_input_changes_nothing_and_exits_2() {
         assert_eq!(run.code, 2, "{args:?}: {}", run.stderr);
         assert!(run.records.is_empty(), "{args:?} wrote output");
         assert!(run.stderr.contains(expected), "{args:?}: {}", run.stderr);
+        // The SDK's own warnings about the test's config files are not the tool's.
+        let stderr: String = run
+            .stderr
+            .replace(&account.id, "[account]")
+            .lines()
+            .filter(|line| !line.contains("config file overridden via environment variable"))
+            .map(|line| format!("{line}\n"))
+            .collect();
+        let flags = if args.is_empty() {
+            "(no flags)".to_string()
+        } else {
+            args.join(" ")
+        };
+        messages.push(format!("## {flags}\n{stderr}"));
     }
+    // The messages whole, as people read them.
+    insta::assert_snapshot!("bad_input_stderr", messages.join("\n"));
     assert_eq!(
         account.function_layers(REGION, "api").await,
         list![&common[0]]
@@ -503,6 +577,10 @@ async fn undo_restores_the_before_lists_and_reports_conflicts() {
     let undo = attach(&account, None, &["--undo"], &deploy_text);
     assert_eq!(undo.code, 1, "a conflict is a finding: {}", undo.stderr);
     assert!(undo.stderr.contains("not restored"), "{}", undo.stderr);
+    assert_eq!(
+        undo.summary(),
+        "layer-attach: 3 functions: 2 updated, 0 unchanged, 1 skipped, 0 failed"
+    );
     let out = &undo.records[0];
     assert_eq!(out["x-ci"]["run"], 42);
     assert_eq!(entry(out, "a")["status"], "restored");

@@ -72,10 +72,15 @@ pub enum Command {
 #[derive(Debug, Clone, PartialEq, clap::Args)]
 pub struct NextArgs {
     /// Records to add the `version` section to (JSON Lines; `-` reads stdin).
-    /// Without it, one new record is written; stdin is never read unless asked,
-    /// so a CI step's inherited stdin cannot be swallowed.
+    /// Without it, records piped or redirected into stdin are read; with
+    /// nothing piped in, one new record is written.
     #[arg(value_name = "INPUT")]
     pub input: Option<PathBuf>,
+
+    /// Never read stdin, even when something is piped or redirected into it
+    /// (e.g. a CI runner that feeds the job's script through stdin).
+    #[arg(long, conflicts_with = "input")]
+    pub no_input: bool,
 
     /// The repository to read (any directory in its work tree). --path and
     /// --version-file are relative to it, as with `git -C`.
@@ -210,6 +215,6 @@ pub fn run(args: Args) -> Result<()> {
             refuse_next_options(&args.next)?;
             check::run(check)
         }
-        None => next::run(&args.next),
+        None => next::run(&args.next, &args.verbosity),
     }
 }

@@ -4,6 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
+use layer_core::cli::{Outcome, Summary, Verbosity};
 use layer_core::io::{Input, RecordWriter, read_records};
 use layer_core::record::LAYER_RECORD;
 use layer_core::sections::{Bump, DecidingCommit, VersionSection, VersionSource, names};
@@ -26,14 +27,15 @@ pub struct Current {
     pub since: Option<String>,
 }
 
-pub fn run(args: &NextArgs) -> Result<()> {
+pub fn run(args: &NextArgs, verbosity: &Verbosity) -> Result<()> {
+    let summary = Summary::start("layer-bump", "release steps");
     if let Some(id) = &args.pre {
         check_pre_id(id)?;
     }
     let build = parse_build(args.build.as_deref())?;
     // Read the input first: a bad record stops us before anything is written.
-    let mut records = match &args.input {
-        Some(path) => read_records(&Input::from_arg(Some(path))?, &[LAYER_RECORD])?,
+    let mut records = match Input::optional(args.input.as_deref(), args.no_input) {
+        Some(input) => read_records(&input, &[LAYER_RECORD])?,
         None => Vec::new(),
     };
     if records.is_empty() {
@@ -59,7 +61,28 @@ pub fn run(args: &NextArgs) -> Result<()> {
         record.set_section(names::VERSION, &section)?;
         out.write(record)?;
     }
+    if args.write || args.commit || args.tag {
+        count_steps(&summary, args, &section);
+        summary.print(verbosity, None);
+    }
     Ok(())
+}
+
+/// The side effects asked for, in the summary line: each done (updated), or
+/// not needed because there is nothing to release (unchanged).
+fn count_steps(summary: &Summary, args: &NextArgs, section: &VersionSection) {
+    let steps = [
+        (args.write, section.written.is_some()),
+        (args.commit, section.committed.is_some()),
+        (args.tag, section.tagged),
+    ];
+    for (_, done) in steps.into_iter().filter(|(asked, _)| *asked) {
+        summary.add(if done {
+            Outcome::Updated
+        } else {
+            Outcome::Unchanged
+        });
+    }
 }
 
 /// Read the repository and decide: the version section (without side

@@ -15,6 +15,17 @@ use crate::record::{Record, SchemaName};
 pub const MAX_INPUT_BYTES: u64 = 64 * 1024 * 1024;
 
 /// Where records come from.
+///
+/// One rule for every tool (docs/contract.md, "Input"), as `cat`, `jq` and
+/// `grep` behave, with a guard against hanging on a terminal:
+/// 1. the input argument names a file; `-` names stdin (read even from a
+///    terminal: it was asked for);
+/// 2. without one, stdin is read when something is piped or redirected into
+///    it (a pipe, a file, a socket), never when it is a terminal or `/dev/null`;
+/// 3. `--no-input` (on tools whose records are optional) never reads stdin;
+/// 4. no input at all: a tool that needs records stops with a usage error
+///    (exit 2); a tool whose records are optional (`layer-bump`, `layer-pack`)
+///    starts from a new record.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Input {
     Stdin,
@@ -22,18 +33,28 @@ pub enum Input {
 }
 
 impl Input {
-    /// The input named by a tool's optional positional argument: a path, `-` for
-    /// stdin, or nothing, which means stdin when it is not a terminal. A terminal
-    /// with nothing piped in is a usage error rather than a silent hang.
-    pub fn from_arg(arg: Option<&Path>) -> Result<Self> {
-        match arg {
-            Some(path) if path == Path::new("-") => Ok(Input::Stdin),
-            Some(path) => Ok(Input::File(path.to_path_buf())),
-            None if io::stdin().is_terminal() => Err(Error::usage(
-                "no input: stdin is a terminal and no file was given",
+    /// The input of a tool that needs records (rules 1, 2 and 4).
+    pub fn required(arg: Option<&Path>) -> Result<Self> {
+        Input::optional(arg, false).ok_or_else(|| {
+            Error::usage("no input: no file was given and nothing is piped in").with_fix(
+                "pipe records in (e.g. `layer-pack layers/common | ...`), or pass a file, or `-` to read stdin anyway",
             )
-            .with_fix("pipe records in (e.g. `layer-pack layers/common | ...`), or pass a file, or `-` to read stdin anyway")),
-            None => Ok(Input::Stdin),
+        })
+    }
+
+    /// The input of a tool whose records are optional (rules 1 to 3): `None`
+    /// when there is none.
+    pub fn optional(arg: Option<&Path>, no_input: bool) -> Option<Self> {
+        Input::choose(arg, no_input, stdin_has_data_source())
+    }
+
+    /// The rule itself, with what stdin is passed in (for tests).
+    fn choose(arg: Option<&Path>, no_input: bool, stdin_piped: bool) -> Option<Self> {
+        match arg {
+            Some(path) if path == Path::new("-") => Some(Input::Stdin),
+            Some(path) => Some(Input::File(path.to_path_buf())),
+            None if stdin_piped && !no_input => Some(Input::Stdin),
+            None => None,
         }
     }
 
@@ -73,11 +94,15 @@ impl Input {
 /// document (or several, one after another). Blank input gives no records.
 pub fn read_records(input: &Input, accepted: &[SchemaName]) -> Result<Vec<Record>> {
     let bytes = input.read_all()?;
-    parse_records(&bytes, accepted).context(input.describe())
+    parse(&bytes, accepted, input).context(input.describe())
 }
 
 /// Parse records from bytes; errors carry the line (and column) they happened on.
 pub fn parse_records(bytes: &[u8], accepted: &[SchemaName]) -> Result<Vec<Record>> {
+    parse(bytes, accepted, &Input::File(PathBuf::new()))
+}
+
+fn parse(bytes: &[u8], accepted: &[SchemaName], input: &Input) -> Result<Vec<Record>> {
     let mut records = Vec::new();
     let mut stream = serde_json::Deserializer::from_slice(bytes).into_iter::<Value>();
     loop {
@@ -88,7 +113,7 @@ pub fn parse_records(bytes: &[u8], accepted: &[SchemaName]) -> Result<Vec<Record
                 let line = line_of_next_token(bytes, start);
                 records.push(Record::from_value(value, accepted, line)?);
             }
-            Some(Err(err)) => return Err(describe_json_error(&err)),
+            Some(Err(err)) => return Err(describe_json_error(&err, input)),
         }
     }
 }
@@ -105,7 +130,7 @@ fn line_of_next_token(bytes: &[u8], offset: usize) -> usize {
         .count()
 }
 
-fn describe_json_error(err: &serde_json::Error) -> Error {
+fn describe_json_error(err: &serde_json::Error, input: &Input) -> Error {
     use serde_json::error::Category;
     let at = format!("line {}, column {}", err.line(), err.column());
     match err.classify() {
@@ -113,8 +138,18 @@ fn describe_json_error(err: &serde_json::Error) -> Error {
             "{at}: the input ends in the middle of a record (truncated JSON)"
         ))
         .with_fix("was the producing stage interrupted? re-run it and pipe its complete output"),
-        Category::Syntax => Error::input(format!("{at}: not valid JSON: {err}"))
-            .with_fix("each line must be one JSON record as written by a layer tool"),
+        Category::Syntax => {
+            Error::input(format!("{at}: not valid JSON: {err}")).with_fix(match input {
+                // Stdin is read whenever something is piped in: say how to stop
+                // that, for a CI runner that feeds its script through stdin.
+                Input::Stdin => {
+                    "each line must be one JSON record as written by a layer tool; stdin is read \
+                     whenever something is piped or redirected into it, and --no-input (where a \
+                     tool has it) or `< /dev/null` stops that"
+                }
+                Input::File(_) => "each line must be one JSON record as written by a layer tool",
+            })
+        }
         Category::Data | Category::Io => Error::input(format!("{at}: {err}")),
     }
 }
@@ -166,9 +201,8 @@ impl<W: Write> RecordWriter<W> {
     }
 }
 
-/// Is stdin a pipe or a regular file (something was redirected in), as opposed
-/// to a terminal or `/dev/null`? Tools whose stdin input is optional read it only
-/// then, so that a CI job with an idle inherited stdin does not hang.
+/// Is stdin a pipe, a regular file or a socket (something was piped or
+/// redirected in), as opposed to a terminal or `/dev/null`? Rule 2 of [`Input`].
 pub fn stdin_has_data_source() -> bool {
     use std::os::unix::fs::FileTypeExt;
     if io::stdin().is_terminal() {
@@ -190,6 +224,26 @@ mod tests {
 
     fn parse(text: &str) -> Result<Vec<Record>> {
         parse_records(text.as_bytes(), &[LAYER_RECORD])
+    }
+
+    #[test]
+    fn one_input_rule_for_every_tool() {
+        let file = Some(Path::new("in.jsonl"));
+        let dash = Some(Path::new("-"));
+        for piped in [true, false] {
+            // A file or `-` is read whatever stdin is, and whatever --no-input says.
+            for no_input in [true, false] {
+                assert_eq!(
+                    Input::choose(file, no_input, piped),
+                    Some(Input::File("in.jsonl".into()))
+                );
+                assert_eq!(Input::choose(dash, no_input, piped), Some(Input::Stdin));
+            }
+        }
+        // Nothing named: stdin when something is piped in, unless --no-input.
+        assert_eq!(Input::choose(None, false, true), Some(Input::Stdin));
+        assert_eq!(Input::choose(None, true, true), None);
+        assert_eq!(Input::choose(None, false, false), None);
     }
 
     #[test]

@@ -10,8 +10,90 @@
 //! function or function version still uses (reported as kept in use).
 
 use std::collections::BTreeSet;
+use std::time::Duration;
 
+use crate::cli::{parse_duration, warn_deprecated};
 use crate::sections::RetentionPolicy;
+
+/// The retention flags of every tool that applies or evaluates a policy
+/// (`layer-publish` deletes, `layer-watch` reports what would be freed);
+/// flatten into the tool's `Args`. Given, they replace the record's
+/// `layer.retention_policy`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, clap::Args)]
+#[command(next_help_heading = "Retention")]
+pub struct RetentionArgs {
+    /// Retention policy: keep the newest N versions [default: the record's
+    /// layer.retention_policy].
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub keep: Option<u32>,
+
+    /// Retention policy: versions older than AGE may go, in whole days (e.g. 90d)
+    /// [default: the record's layer.retention_policy]. With --keep, a version goes
+    /// only when it is beyond both limits.
+    #[arg(long, value_name = "AGE", value_parser = parse_age_days)]
+    pub max_age: Option<u32>,
+
+    /// Deprecated: --max-age DAYSd (layer-publish's old spelling, in days).
+    #[arg(long = "max-age-days", value_name = "DAYS", hide = true)]
+    pub old_max_age_days: Option<u32>,
+
+    /// Deprecated: --keep (layer-watch's old spelling).
+    #[arg(long = "keep-versions", value_name = "N", hide = true)]
+    pub old_keep_versions: Option<u32>,
+
+    /// Deprecated: --max-age DAYSd (layer-watch's old spelling, in days).
+    #[arg(long = "delete-older-than-days", value_name = "DAYS", hide = true)]
+    pub old_delete_older_than_days: Option<u32>,
+}
+
+impl RetentionArgs {
+    /// Fold the deprecated spellings into the new flags, with a warning for
+    /// each (call once, after logging starts).
+    pub fn fold_deprecated(&mut self) {
+        if let Some(days) = self.old_max_age_days.take() {
+            warn_deprecated("--max-age-days", &format!("--max-age {days}d"));
+            self.max_age = self.max_age.or(Some(days));
+        }
+        if let Some(days) = self.old_delete_older_than_days.take() {
+            warn_deprecated("--delete-older-than-days", &format!("--max-age {days}d"));
+            self.max_age = self.max_age.or(Some(days));
+        }
+        if let Some(keep) = self.old_keep_versions.take() {
+            warn_deprecated("--keep-versions", "--keep");
+            self.keep = self.keep.or(Some(keep));
+        }
+    }
+
+    /// The policy the flags give, if any was given.
+    pub fn policy(&self) -> Option<RetentionPolicy> {
+        let keep = self.keep.or(self.old_keep_versions);
+        let days = self
+            .max_age
+            .or(self.old_max_age_days)
+            .or(self.old_delete_older_than_days);
+        (keep.is_some() || days.is_some()).then_some(RetentionPolicy {
+            versions_to_keep: keep,
+            delete_older_than_days: days,
+        })
+    }
+}
+
+/// `--max-age`: a duration of whole days (`90d`, `2160h`), at least one day.
+/// Plain seconds are read as seconds, like every duration flag, so `90` is
+/// refused rather than taken for 90 days.
+pub fn parse_age_days(text: &str) -> Result<u32, String> {
+    const DAY: u64 = 86_400;
+    let age = parse_duration(text)?;
+    let seconds = age.as_secs();
+    if age < Duration::from_secs(DAY) || seconds % DAY != 0 || age.subsec_nanos() != 0 {
+        return Err(format!(
+            "retention ages are whole days (e.g. 90d), and \"{}\" is {}",
+            text.trim(),
+            humantime::format_duration(age)
+        ));
+    }
+    u32::try_from(seconds / DAY).map_err(|_| format!("\"{}\" is too long", text.trim()))
+}
 
 /// One existing layer version.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -66,6 +148,54 @@ pub fn plan(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use clap::Parser;
+
+    #[derive(Debug, Parser)]
+    struct Flags {
+        #[command(flatten)]
+        retention: RetentionArgs,
+    }
+
+    fn flags(args: &[&str]) -> Result<RetentionArgs, clap::Error> {
+        Flags::try_parse_from(std::iter::once("tool").chain(args.iter().copied()))
+            .map(|flags| flags.retention)
+    }
+
+    #[test]
+    fn ages_are_whole_days() {
+        assert_eq!(parse_age_days("90d"), Ok(90));
+        assert_eq!(parse_age_days("48h"), Ok(2));
+        assert_eq!(parse_age_days("86400"), Ok(1));
+        let err = parse_age_days("90").unwrap_err();
+        assert_eq!(
+            err,
+            "retention ages are whole days (e.g. 90d), and \"90\" is 1m 30s"
+        );
+        assert!(parse_age_days("36h").is_err());
+        assert!(parse_age_days("12h").is_err());
+    }
+
+    #[test]
+    fn the_flags_and_their_old_spellings_give_one_policy() {
+        let policy = |args: &[&str]| {
+            let mut flags = flags(args).unwrap();
+            flags.fold_deprecated();
+            flags.policy()
+        };
+        let both = Some(RetentionPolicy {
+            versions_to_keep: Some(5),
+            delete_older_than_days: Some(90),
+        });
+        assert_eq!(policy(&["--keep", "5", "--max-age", "90d"]), both);
+        assert_eq!(policy(&["--keep", "5", "--max-age-days", "90"]), both);
+        assert_eq!(
+            policy(&["--keep-versions", "5", "--delete-older-than-days", "90"]),
+            both
+        );
+        assert_eq!(policy(&[]), None);
+        assert!(flags(&["--keep", "0"]).is_err());
+        assert!(flags(&["--max-age", "90"]).is_err());
+    }
 
     fn versions(ages: &[(i64, u64)]) -> Vec<Candidate> {
         ages.iter()

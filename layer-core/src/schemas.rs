@@ -42,4 +42,8 @@ pub const SECTIONS_V1: &[(&str, &str)] = &[
         names::PRUNED,
         include_str!("../schemas/sections/pruned.v1.json"),
     ),
+    (
+        names::PLANNED,
+        include_str!("../schemas/sections/planned.v1.json"),
+    ),
 ];

@@ -10,6 +10,7 @@
 //! declared version; write the zip deterministically; print a
 //! `layer-record/v1` with `layer` and `artifact`.
 
+mod buffers;
 mod cachekey;
 mod config;
 mod imports;
@@ -28,6 +29,7 @@ use std::time::Instant;
 use base64::Engine;
 use layer_core::cli::Verbosity;
 use layer_core::io::{Input, RecordWriter};
+use layer_core::platform::Architecture;
 use layer_core::record::LAYER_RECORD;
 use layer_core::sections::{
     Artifact, Check, Dependencies, Finding, Pruning, Severity, VersionSection, names,
@@ -75,12 +77,13 @@ pub struct Args {
     #[arg(value_name = "LAYER_DIR")]
     pub layers: Vec<PathBuf>,
 
-    /// Read version records from FILE (`-`: stdin). Without it, stdin is read
-    /// only when a pipe or a file is redirected into it.
+    /// Read version records from FILE (`-`: stdin). Without it, records piped
+    /// or redirected into stdin are read.
     #[arg(long, value_name = "FILE", conflicts_with = "no_input")]
     pub input: Option<PathBuf>,
 
-    /// Never read stdin, even when something is redirected into it.
+    /// Never read stdin, even when something is piped or redirected into it
+    /// (e.g. a CI runner that feeds the job's script through stdin).
     #[arg(long)]
     pub no_input: bool,
 
@@ -100,13 +103,13 @@ pub struct Args {
     #[arg(long)]
     pub description: Option<String>,
 
-    /// Compatible runtime, e.g. python3.11 (repeatable or comma-separated; overrides layer.yaml).
+    /// Compatible runtime, e.g. python3.12 (repeatable or comma-separated; overrides layer.yaml).
     #[arg(long = "runtime", value_name = "RUNTIME", value_delimiter = ',')]
     pub runtimes: Vec<String>,
 
     /// Compatible architecture, x86_64 or arm64 (repeatable or comma-separated; overrides layer.yaml).
-    #[arg(long = "arch", value_name = "ARCH", value_delimiter = ',')]
-    pub architectures: Vec<String>,
+    #[arg(long = "arch", value_name = "ARCH", value_enum, value_delimiter = ',')]
+    pub architectures: Vec<Architecture>,
 
     /// License (overrides layer.yaml).
     #[arg(long)]
@@ -263,11 +266,7 @@ fn layer_dirs(args: &Args) -> Result<Vec<Option<PathBuf>>> {
 
 /// The records to stamp, one per layer (a single record applies to all layers).
 fn input_records(args: &Args, layers: usize) -> Result<Vec<Record>> {
-    let input = match &args.input {
-        Some(path) => Some(Input::from_arg(Some(path))?),
-        None if !args.no_input && layer_core::io::stdin_has_data_source() => Some(Input::Stdin),
-        None => None,
-    };
+    let input = Input::optional(args.input.as_deref(), args.no_input);
     let records = match input {
         Some(input) => layer_core::io::read_records(&input, &[LAYER_RECORD])?,
         None => Vec::new(),
@@ -342,7 +341,11 @@ fn pack_layer(
         name: args.name.clone(),
         description: args.description.clone(),
         runtimes: args.runtimes.clone(),
-        architectures: args.architectures.clone(),
+        architectures: args
+            .architectures
+            .iter()
+            .map(|arch| arch.lambda_name().to_string())
+            .collect(),
         license: args.license.clone(),
         source: args.source.clone(),
         requirements: args.requirements.clone(),

@@ -10,6 +10,7 @@ use layer_core::{Error, Result};
 use rayon::prelude::*;
 use serde_json::Map;
 
+use crate::buffers;
 use crate::target::{Architecture, Glibc, PythonRuntime, Target};
 use crate::tree::{Entry, Tree};
 
@@ -422,8 +423,17 @@ fn elf_facts(path: &Path) -> Result<Option<ElfFacts>> {
     if file.read_exact(&mut magic).is_err() || magic != *b"\x7fELF" {
         return Ok(None);
     }
-    let bytes = std::fs::read(path).map_err(|err| Error::io("read", path, err))?;
-    let elf = goblin::elf::Elf::parse(&bytes).map_err(|err| {
+    let size = file
+        .metadata()
+        .map_err(|err| Error::io("read", path, err))?
+        .len();
+    buffers::with_file(path, size, |bytes, _| parse_elf_facts(path, bytes))
+        .map_err(|err| Error::io("read", path, err))?
+        .map(Some)
+}
+
+fn parse_elf_facts(path: &Path, bytes: &[u8]) -> Result<ElfFacts> {
+    let elf = goblin::elf::Elf::parse(bytes).map_err(|err| {
         Error::input(format!(
             "{}: not a readable ELF file: {err}",
             path.display()
@@ -445,11 +455,11 @@ fn elf_facts(path: &Path) -> Result<Option<ElfFacts>> {
             }
         }
     }
-    Ok(Some(ElfFacts {
+    Ok(ElfFacts {
         machine,
         machine_name,
         glibc,
-    }))
+    })
 }
 
 /// The glibc a symbol version needs: `GLIBC_2.28` is 2.28; `GLIBC_ABI_DT_RELR`

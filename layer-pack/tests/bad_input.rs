@@ -43,38 +43,34 @@ fn a_missing_layer_yaml() {
 #[test]
 fn an_invalid_layer_yaml() {
     let fixture = valid_layer();
-    fixture.write("layer.yaml", "name: [unclosed\n");
-    assert_refused(&fixture, &fixture.pack(&[]), &["layer.yaml is not valid"]);
-
-    fixture.write("layer.yaml", "name: x\ncompatible_runtime: [python3.11]\n");
-    assert_refused(
-        &fixture,
-        &fixture.pack(&[]),
-        &["compatible_runtime", "layer.yaml is not valid"],
-    );
-
-    fixture.write(
-        "layer.yaml",
-        "name: bad name!\ncompatible_runtimes: [python3.11]\n",
-    );
-    assert_refused(
-        &fixture,
-        &fixture.pack(&[]),
-        &["invalid layer name \"bad name!\""],
-    );
-
-    fixture.write("layer.yaml", "name: x\ncompatible_runtimes: [python3.11]\nmetadata:\n  env: ${LAYER_PACK_SURELY_UNSET}\n");
-    assert_refused(
-        &fixture,
-        &fixture.pack(&[]),
-        &["metadata.env", "${LAYER_PACK_SURELY_UNSET} is not set"],
-    );
-
-    fixture.write(
-        "layer.yaml",
-        "name: x\ncompatible_runtimes: [python3.11]\nretention_policy:\n  versions_to_keep: 0\n",
-    );
-    assert_refused(&fixture, &fixture.pack(&[]), &["retention_policy"]);
+    let cases: &[(&str, &[&str])] = &[
+        ("name: [unclosed\n", &["layer.yaml is not valid"]),
+        (
+            "name: x\ncompatible_runtime: [python3.11]\n",
+            &["compatible_runtime", "layer.yaml is not valid"],
+        ),
+        (
+            "name: bad name!\ncompatible_runtimes: [python3.11]\n",
+            &["invalid layer name \"bad name!\""],
+        ),
+        (
+            "name: x\ncompatible_runtimes: [python3.11]\nmetadata:\n  env: ${LAYER_PACK_SURELY_UNSET}\n",
+            &["metadata.env", "${LAYER_PACK_SURELY_UNSET} is not set"],
+        ),
+        (
+            "name: x\ncompatible_runtimes: [python3.11]\nretention_policy:\n  versions_to_keep: 0\n",
+            &["retention_policy"],
+        ),
+    ];
+    let mut messages = Vec::new();
+    for (yaml, needles) in cases {
+        fixture.write("layer.yaml", yaml);
+        let stderr = assert_refused(&fixture, &fixture.pack(&[]), needles);
+        let stderr = stderr.replace(&fixture.layer().display().to_string(), "[layer]");
+        messages.push(format!("## layer.yaml:\n{yaml}--\n{stderr}"));
+    }
+    // The messages whole, as people read them.
+    insta::assert_snapshot!("invalid_layer_yaml", messages.join("\n"));
 }
 
 #[test]

@@ -109,6 +109,33 @@ pub async fn apply(
     Ok(done)
 }
 
+/// The grants a real run would make on a version (`--dry-run`), read-only:
+/// `added` says which would be added. A version still to be published
+/// (`None`) has no policy yet, so every grant would be added.
+pub async fn plan(
+    client: &Client,
+    layer: &str,
+    version: Option<i64>,
+    flags: &GrantFlags,
+) -> Result<Vec<Grant>> {
+    let wanted = wanted(flags);
+    let existing = match version {
+        Some(version) if !wanted.is_empty() => existing_statements(client, layer, version).await?,
+        _ => Vec::new(),
+    };
+    Ok(wanted
+        .into_iter()
+        .map(|grant| Grant {
+            added: !existing
+                .iter()
+                .any(|statement| grants_the_same(statement, &grant)),
+            statement_id: grant.statement_id,
+            principal: grant.principal,
+            organization_id: grant.organization_id,
+        })
+        .collect())
+}
+
 /// Add one statement. `false` when AWS says the statement id exists already
 /// (someone granted it between our read and our write).
 async fn add(client: &Client, layer: &str, version: i64, grant: &Wanted) -> Result<bool> {

@@ -56,7 +56,7 @@ pub fn prepare(args: &Args) -> Result<Vec<Job>> {
         Some(path) if path != Path::new("-") && is_zip(path)? => {
             vec![standalone_record(args, path)?]
         }
-        other => read_records(&Input::from_arg(other.as_deref())?, &[LAYER_RECORD])?,
+        other => read_records(&Input::required(other.as_deref())?, &[LAYER_RECORD])?,
     };
     records
         .into_iter()
@@ -198,14 +198,9 @@ pub fn retention_policy(
     args: &Args,
     from_record: Option<RetentionPolicy>,
 ) -> Option<RetentionPolicy> {
-    let flags = &args.retention;
-    if flags.keep.is_some() || flags.max_age_days.is_some() {
-        return Some(RetentionPolicy {
-            versions_to_keep: flags.keep,
-            delete_older_than_days: flags.max_age_days,
-        });
-    }
-    from_record.filter(|p| p.versions_to_keep.is_some() || p.delete_older_than_days.is_some())
+    args.retention.policy().or_else(|| {
+        from_record.filter(|p| p.versions_to_keep.is_some() || p.delete_older_than_days.is_some())
+    })
 }
 
 fn pick<T: Ord + Clone>(flag: &[T], record: &[T]) -> Vec<T> {

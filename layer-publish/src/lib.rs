@@ -11,6 +11,7 @@
 
 mod aws;
 mod description;
+mod dry_run;
 mod grants;
 mod jobs;
 mod lookup;
@@ -21,13 +22,15 @@ mod s3;
 pub mod zipcheck;
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use layer_aws::RequestCounter;
 use layer_core::Result;
-use layer_core::cli::Verbosity;
+use layer_core::cli::{Outcome, Summary, Verbosity, duration_between, warn_deprecated};
 use layer_core::io::RecordWriter;
 use layer_core::platform::{Architecture, Runtime};
-use layer_core::sections::names;
+use layer_core::retention::RetentionArgs;
+use layer_core::sections::{Grant, PlannedAction, RetentionOutcome, names};
 
 pub use description::{MARKER_PREFIX, describe};
 
@@ -54,15 +57,23 @@ pub const UNZIPPED_LIMIT: u64 = 262_144_000;
     verbatim_doc_comment,
     after_help = "Examples:
   layer-pack layers/common | layer-publish --region eu-west-1 --region us-east-1
-  layer-publish --name common --runtime python3.12 dist/common.zip
-  layer-publish build.jsonl --grant-account 123456789012 --keep 10
+  layer-publish --name common --runtime python3.12 --arch x86_64,arm64 dist/common.zip
+  layer-publish build.jsonl --grant-account 123456789012 --keep 10 --max-age 90d
+  layer-publish build.jsonl --dry-run             # the plan as records; nothing changes
   layer-publish --prune-only --name common --keep 5 --dry-run"
 )]
 pub struct Args {
     /// Records to read (JSON Lines), `-` for stdin, or a layer zip (with --name).
-    /// Without it, records are read from stdin.
+    /// Without it, records piped or redirected into stdin are read.
     #[arg(value_name = "INPUT")]
     pub input: Option<PathBuf>,
+
+    /// Print what would be done, as records, and change nothing: per record and
+    /// region a `planned` section (publish a new version or reuse version N, the
+    /// grants, the versions retention would delete); with --prune-only, `pruned`
+    /// records with `dry_run: true`.
+    #[arg(long)]
+    pub dry_run: bool,
 
     #[command(flatten)]
     pub layer: LayerFlags,
@@ -74,7 +85,12 @@ pub struct Args {
     pub grants: GrantFlags,
 
     #[command(flatten)]
-    pub retention: RetentionFlags,
+    pub retention: RetentionArgs,
+
+    /// Publish nothing: only apply the retention policy to the existing layer
+    /// --name (which must exist). Writes one `pruned` record per region to stdout.
+    #[arg(long, requires = "name", help_heading = "Retention")]
+    pub prune_only: bool,
 
     #[command(flatten)]
     pub aws: layer_aws::AwsArgs,
@@ -87,42 +103,54 @@ pub struct Args {
 #[derive(Debug, Clone, Default, clap::Args)]
 #[command(next_help_heading = "Layer")]
 pub struct LayerFlags {
-    /// Layer name (required when INPUT is a zip).
+    /// Layer name (overrides the record's layer section; required when INPUT is a zip).
     #[arg(long, value_name = "NAME")]
     pub name: Option<String>,
 
-    /// Description, used verbatim (at most 256 characters). Without it the
+    /// Layer description, used verbatim (at most 256 characters). Without it the
     /// description is the layer's own plus its version and a short content hash,
     /// which lets re-runs find an identical version cheaply.
     #[arg(long, value_name = "TEXT")]
     pub description: Option<String>,
 
-    /// License text or SPDX id, e.g. MIT.
+    /// License, as text or an SPDX id such as MIT (overrides the record's layer section).
     #[arg(long, value_name = "LICENSE")]
     pub license: Option<String>,
 
-    /// Compatible runtime, e.g. python3.12; repeat for several.
-    #[arg(long = "runtime", value_name = "RUNTIME")]
+    /// Compatible runtime, e.g. python3.12 (repeatable or comma-separated;
+    /// overrides the record's layer section).
+    #[arg(long = "runtime", value_name = "RUNTIME", value_delimiter = ',')]
     pub runtimes: Vec<Runtime>,
 
-    /// Compatible architecture (x86_64 or arm64); repeat for both.
-    #[arg(long = "architecture", value_name = "ARCH", value_enum)]
+    /// Compatible architecture, x86_64 or arm64 (repeatable or comma-separated;
+    /// overrides the record's layer section).
+    #[arg(long = "arch", value_name = "ARCH", value_enum, value_delimiter = ',')]
     pub architectures: Vec<Architecture>,
 
-    /// Publish a new version even when an identical one exists.
+    /// Deprecated: --arch.
+    #[arg(long = "architecture", value_name = "ARCH", value_enum, hide = true)]
+    pub old_architecture: Vec<Architecture>,
+
+    /// Publish a new version even when an identical one exists (which is
+    /// otherwise reused).
     #[arg(long)]
-    pub force: bool,
+    pub no_reuse: bool,
+
+    /// Deprecated: --no-reuse (--force means "override the safety check" in layer-attach).
+    #[arg(long = "force", hide = true)]
+    pub old_force: bool,
 
     /// Publish even when layer-pack's checks found errors in the zip (findings
     /// of severity "error", e.g. a native library the runtime cannot load).
     #[arg(long)]
     pub ignore_findings: bool,
 
-    /// Seconds one PublishLayerVersion attempt may take before it is treated as
+    /// How long one PublishLayerVersion attempt may take before it is treated as
     /// timed out (then the tool looks for the version it may have created before
-    /// trying again).
-    #[arg(long, value_name = "SECS", default_value_t = 120, value_parser = clap::value_parser!(u64).range(1..=900))]
-    pub publish_timeout: u64,
+    /// trying again): a duration like 2m or 90s (plain seconds too), 1s to 15m.
+    #[arg(long, value_name = "DURATION", default_value = "120s",
+          value_parser = duration_between(Duration::from_secs(1), Duration::from_secs(900)))]
+    pub publish_timeout: Duration,
 }
 
 /// Zips too large to send inline go through S3.
@@ -161,41 +189,35 @@ pub struct GrantFlags {
     pub public: bool,
 }
 
-/// Which old versions to delete. The record's `layer.retention_policy` applies
-/// unless these flags are given.
-#[derive(Debug, Clone, Default, clap::Args)]
-#[command(next_help_heading = "Retention")]
-pub struct RetentionFlags {
-    /// Keep the newest N versions (older ones may be deleted).
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
-    pub keep: Option<u32>,
-
-    /// Versions older than D days may be deleted. With --keep, a version is
-    /// deleted only when it is beyond both limits.
-    #[arg(long, value_name = "D", value_parser = clap::value_parser!(u32).range(1..))]
-    pub max_age_days: Option<u32>,
-
-    /// Show what the retention policy would delete, and delete nothing.
-    /// (Publishing still happens; with --prune-only nothing changes at all.)
-    #[arg(long)]
-    pub dry_run: bool,
-
-    /// Publish nothing: only apply the retention policy to the existing layer
-    /// --name (which must exist). Writes one report line per region to stdout.
-    #[arg(long, requires = "name")]
-    pub prune_only: bool,
+/// Run the tool.
+pub fn run(mut args: Args) -> Result<()> {
+    args.verbosity.init_logging();
+    args.fold_deprecated();
+    layer_aws::block_on(run_async(args))
 }
 
-/// Run the tool.
-pub fn run(args: Args) -> Result<()> {
-    args.verbosity.init_logging();
-    layer_aws::block_on(run_async(args))
+impl Args {
+    /// The old spellings of renamed flags, folded into the new ones with a warning.
+    fn fold_deprecated(&mut self) {
+        self.retention.fold_deprecated();
+        if self.layer.old_force {
+            warn_deprecated("--force", "--no-reuse");
+            self.layer.no_reuse = true;
+        }
+        if !self.layer.old_architecture.is_empty() {
+            warn_deprecated("--architecture", "--arch");
+            let old = std::mem::take(&mut self.layer.old_architecture);
+            self.layer.architectures.extend(old);
+        }
+    }
 }
 
 async fn run_async(args: Args) -> Result<()> {
     let counter = RequestCounter::default();
-    let result = if args.retention.prune_only {
+    let result = if args.prune_only {
         retention::prune_only(&args, &counter).await
+    } else if args.dry_run {
+        plan_all(&args, &counter).await
     } else {
         publish_all(&args, &counter).await
     };
@@ -213,6 +235,7 @@ async fn publish_all(args: &Args, counter: &RequestCounter) -> Result<()> {
         tracing::warn!("no records in the input: nothing to publish");
         return Ok(());
     }
+    let summary = Summary::start(TOOL, "layer versions");
     let regions = args.aws.regions().await?;
     let clients = aws::Clients::for_regions(&args.aws, &regions, counter).await?;
     region::preflight(args, &jobs, &clients).await?;
@@ -226,13 +249,78 @@ async fn publish_all(args: &Args, counter: &RequestCounter) -> Result<()> {
         for (region, outcome) in regions.iter().zip(per_region) {
             match outcome {
                 Ok(published) => {
+                    count(
+                        &summary,
+                        published.reused,
+                        &published.permissions,
+                        published.retention.as_ref(),
+                    );
                     let mut record = job.record.clone();
                     record.set_section(names::PUBLISHED, &published)?;
                     writer.write(&record)?;
                 }
-                Err(err) => failures.push((job.label(), region.clone(), err)),
+                Err(err) => {
+                    summary.add(Outcome::Failed);
+                    failures.push((job.label(), region.clone(), err));
+                }
             }
         }
     }
+    summary.print(&args.verbosity, Some(counter.total()));
     region::fail_on(failures)
 }
+
+/// `--dry-run`: the plan of every record in every region, as records with a
+/// `planned` section; nothing is changed.
+async fn plan_all(args: &Args, counter: &RequestCounter) -> Result<()> {
+    let jobs = jobs::prepare(args)?;
+    if jobs.is_empty() {
+        tracing::warn!("no records in the input: nothing to plan");
+        return Ok(());
+    }
+    let summary = Summary::start(TOOL, "layer versions").dry_run(true);
+    let regions = args.aws.regions().await?;
+    let clients = aws::Clients::for_regions(&args.aws, &regions, counter).await?;
+    region::preflight(args, &jobs, &clients).await?;
+    let plans = dry_run::plan_everywhere(args, &jobs, &clients).await?;
+    let mut writer = RecordWriter::stdout();
+    for (job, per_region) in jobs.iter().zip(plans) {
+        for planned in per_region {
+            count(
+                &summary,
+                planned.action == PlannedAction::Reuse,
+                &planned.permissions,
+                planned.retention.as_ref(),
+            );
+            let mut record = job.record.clone();
+            record.set_section(names::PLANNED, &planned)?;
+            writer.write(&record)?;
+        }
+    }
+    summary.print(&args.verbosity, Some(counter.total()));
+    Ok(())
+}
+
+/// One layer version in the summary: updated (published) or unchanged
+/// (reused), with the grants added and the old versions deleted (or, in a dry
+/// run, to be).
+fn count(summary: &Summary, reused: bool, grants: &[Grant], deletions: Option<&RetentionOutcome>) {
+    summary.add(if reused {
+        Outcome::Unchanged
+    } else {
+        Outcome::Updated
+    });
+    let dry_run = summary.is_dry_run();
+    let added = grants.iter().filter(|grant| grant.added).count() as u64;
+    summary.add_more(
+        if dry_run {
+            "grants to add"
+        } else {
+            "grants added"
+        },
+        added,
+    );
+    retention::count_deleted(summary, deletions);
+}
+
+const TOOL: &str = "layer-publish";

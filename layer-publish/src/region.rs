@@ -32,13 +32,13 @@ struct Settings {
 impl Settings {
     fn from_args(args: &Args) -> Self {
         Settings {
-            force: args.layer.force,
-            dry_run: args.retention.dry_run,
+            force: args.layer.no_reuse,
+            dry_run: args.dry_run,
             grants: args.grants.clone(),
             s3_bucket: args.upload.s3_bucket.clone(),
             s3_prefix: args.upload.s3_prefix.clone(),
             attempts: args.aws.max_attempts,
-            publish_timeout: Duration::from_secs(args.layer.publish_timeout),
+            publish_timeout: args.layer.publish_timeout,
         }
     }
 }

@@ -9,6 +9,7 @@ use aws_sdk_lambda::Client;
 use layer_aws::dates::age_days;
 use layer_aws::inventory::{FunctionInfo, Versions, list_functions};
 use layer_aws::{RequestCounter, aws_error};
+use layer_core::cli::{Outcome, Summary};
 use layer_core::io::RecordWriter;
 use layer_core::record::LAYER_RECORD;
 use layer_core::retention::{Candidate, plan};
@@ -85,6 +86,19 @@ pub async fn apply(
     Ok(outcome)
 }
 
+/// The old versions deleted (or, in a dry run, to be deleted) in the summary line.
+pub fn count_deleted(summary: &Summary, outcome: Option<&RetentionOutcome>) {
+    let Some(outcome) = outcome else {
+        return;
+    };
+    let what = if outcome.dry_run {
+        "old versions to delete"
+    } else {
+        "old versions deleted"
+    };
+    summary.add_more(what, outcome.deleted.len() as u64);
+}
+
 /// The versions of this layer (same region, account and name) used by any
 /// function or published function version.
 fn versions_in_use(functions: &[FunctionInfo], listing: &[Listed]) -> BTreeSet<i64> {
@@ -119,7 +133,7 @@ pub async fn prune_only(args: &Args, counter: &RequestCounter) -> Result<()> {
     let name = args.layer.name.clone().unwrap_or_default();
     let Some(policy) = jobs::retention_policy(args, None) else {
         return Err(Error::usage("--prune-only needs a policy")
-            .with_fix("pass --keep N and/or --max-age-days D"));
+            .with_fix("pass --keep N and/or --max-age AGE (e.g. 90d)"));
     };
     if args.input.is_some() {
         return Err(Error::usage("--prune-only reads no input")
@@ -141,6 +155,7 @@ pub async fn prune_only(args: &Args, counter: &RequestCounter) -> Result<()> {
         }
         listings.push(listing);
     }
+    let summary = Summary::start("layer-publish", "regions").dry_run(args.dry_run);
     let mut writer = RecordWriter::stdout();
     for (region, listing) in clients.regions.iter().zip(listings) {
         let inventory = Inventory::default();
@@ -154,9 +169,15 @@ pub async fn prune_only(args: &Args, counter: &RequestCounter) -> Result<()> {
             &listing,
             &policy,
             &protected,
-            args.retention.dry_run,
+            args.dry_run,
         )
         .await?;
+        summary.add(if outcome.deleted.is_empty() {
+            Outcome::Unchanged
+        } else {
+            Outcome::Updated
+        });
+        count_deleted(&summary, Some(&outcome));
         let mut record = Record::new(LAYER_RECORD);
         record.set_section(
             names::PRUNED,
@@ -170,5 +191,6 @@ pub async fn prune_only(args: &Args, counter: &RequestCounter) -> Result<()> {
         )?;
         writer.write(&record)?;
     }
+    summary.print(&args.verbosity, Some(counter.total()));
     Ok(())
 }

@@ -70,7 +70,7 @@ pub async fn ensure_uploaded(
 }
 
 /// Is the object there with our SHA-256 (by its checksum or our metadata)?
-async fn already_there(client: &Client, bucket: &str, key: &str, job: &Job) -> Result<bool> {
+pub async fn already_there(client: &Client, bucket: &str, key: &str, job: &Job) -> Result<bool> {
     let result = client
         .head_object()
         .bucket(bucket)

@@ -3,7 +3,7 @@
 mod common;
 
 use common::*;
-use layer_test_harness::{Account, FunctionSpec, REGION};
+use layer_test_harness::{Account, FunctionSpec, REGION, snapshot};
 use serde_json::{Value, json};
 
 #[tokio::test]
@@ -22,34 +22,12 @@ async fn publishes_a_record_then_reuses_the_identical_version() {
 
     let (out, _) = run_ok(&account, std::slice::from_ref(&input), &[]);
     assert_eq!(out.len(), 1);
+    // The whole record: the input untouched (unknown fields too) plus `published`.
+    let settings = snapshot::with_path(snapshot::settings(&account), dir.path(), "[tmp]");
+    settings.bind(|| insta::assert_json_snapshot!("first_publish", out[0]));
     let published = &out[0]["published"];
-    assert_eq!(published["reused"], false);
-    assert_eq!(published["version"], 1);
-    assert_eq!(published["region"], REGION);
     assert_eq!(published["code_sha256"], zip.code_sha256.as_str());
-    assert_eq!(published["sha256"], zip.sha256_hex.as_str());
-    assert_eq!(published["semantic_version"], "1.4.0");
-    assert_eq!(published["license"], "MIT");
-    assert_eq!(
-        published["compatible_runtimes"],
-        json!(["python3.11", "python3.12"])
-    );
-    assert_eq!(published["compatible_architectures"], json!(["x86_64"]));
-    assert_eq!(
-        published["version_arn"],
-        format!("arn:aws:lambda:{REGION}:{}:layer:common:1", account.id)
-    );
     let description = published["description"].as_str().unwrap();
-    assert_eq!(
-        description,
-        format!(
-            "Shared code for tests (v1.4.0 sha256:{})",
-            &zip.sha256_hex[..12]
-        )
-    );
-    assert_eq!(out[0]["x-ci"], json!({"run": 42}));
-    assert_eq!(out[0]["layer"]["x-owner"], "platform");
-    assert_eq!(out[0]["artifact"], input["artifact"]);
 
     // What AWS holds is what the record says.
     let held = account
@@ -81,7 +59,7 @@ async fn publishes_a_record_then_reuses_the_identical_version() {
 }
 
 #[tokio::test]
-async fn other_runtimes_or_force_publish_a_new_version() {
+async fn other_runtimes_or_no_reuse_publish_a_new_version() {
     let account = Account::new().await;
     let dir = tempfile::tempdir().unwrap();
     let zip = write_zip(dir.path(), "l.zip", &[("python/l.py", b"x")]);
@@ -101,16 +79,24 @@ async fn other_runtimes_or_force_publish_a_new_version() {
         json!(["python3.13"])
     );
 
-    // Same everything, --force: published anyway.
-    let (out, _) = run_ok(&account, std::slice::from_ref(&input), &["--force"]);
+    // Same everything, --no-reuse: published anyway.
+    let (out, _) = run_ok(&account, std::slice::from_ref(&input), &["--no-reuse"]);
     assert_eq!(out[0]["published"]["reused"], false);
     assert_eq!(out[0]["published"]["version"], 3);
 
-    // Without --force the newest identical version is reused.
+    // The old spelling still works for one release, and says so.
+    let (out, stderr) = run_ok(&account, std::slice::from_ref(&input), &["--force"]);
+    assert_eq!(out[0]["published"]["version"], 4);
+    assert!(
+        stderr.contains("--force is deprecated and goes away in the next release; use --no-reuse"),
+        "{stderr}"
+    );
+
+    // Without --no-reuse the newest identical version is reused.
     let (out, _) = run_ok(&account, &[input], &[]);
     assert_eq!(out[0]["published"]["reused"], true);
-    assert_eq!(out[0]["published"]["version"], 3);
-    assert_eq!(versions(&account, REGION, "rt").await, vec![1, 2, 3]);
+    assert_eq!(out[0]["published"]["version"], 4);
+    assert_eq!(versions(&account, REGION, "rt").await, vec![1, 2, 3, 4]);
 }
 
 #[tokio::test]
@@ -181,7 +167,7 @@ async fn publishes_a_zip_alone() {
             "alone",
             "--runtime",
             "python3.12",
-            "--architecture",
+            "--arch",
             "arm64",
             "--license",
             "Apache-2.0",
@@ -375,24 +361,21 @@ async fn retention_never_deletes_the_new_version_nor_versions_in_use() {
     let zip = write_zip(dir.path(), "new.zip", &[("python/h.py", b"new")]);
     let input = record("kept", "0.2.0", &zip);
 
-    // Dry run first: the plan, and nothing deleted.
+    // Dry run first: the plan, and nothing published or deleted.
     let (out, _) = run_ok(
         &account,
         std::slice::from_ref(&input),
         &["--keep", "1", "--dry-run"],
     );
-    let retention = &out[0]["published"]["retention"];
+    let retention = &out[0]["planned"]["retention"];
     assert_eq!(retention["dry_run"], true);
     assert_eq!(retention["deleted"], json!([4, 1]));
     assert_eq!(retention["kept_in_use"], json!([3, 2]));
-    assert_eq!(
-        versions(&account, REGION, "kept").await,
-        vec![1, 2, 3, 4, 5]
-    );
+    assert_eq!(versions(&account, REGION, "kept").await, vec![1, 2, 3, 4]);
 
-    // The run that deletes (the new version 5 is reused now, and protected).
+    // The run that publishes version 5 (protected) and deletes what was planned.
     let (out, _) = run_ok(&account, &[input], &["--keep", "1"]);
-    assert_eq!(out[0]["published"]["reused"], true);
+    assert_eq!(out[0]["published"]["reused"], false);
     let retention = &out[0]["published"]["retention"];
     assert_eq!(retention["dry_run"], false);
     assert_eq!(retention["deleted"], json!([4, 1]));
@@ -420,7 +403,7 @@ async fn the_records_retention_policy_applies_and_flags_override_it() {
     assert_eq!(versions(&account, REGION, "policy").await, vec![2, 3, 4]);
 
     // An age limit with the count: versions made today are younger than a day, so none go.
-    let (out, _) = run_ok(&account, &[input], &["--keep", "1", "--max-age-days", "1"]);
+    let (out, _) = run_ok(&account, &[input], &["--keep", "1", "--max-age", "1d"]);
     assert_eq!(out[0]["published"]["retention"]["deleted"], json!([]));
     assert_eq!(versions(&account, REGION, "policy").await, vec![2, 3, 4]);
 }
@@ -449,12 +432,7 @@ async fn prune_only_applies_the_policy_to_an_existing_layer() {
 #[tokio::test]
 async fn large_zips_go_through_s3_once() {
     let account = Account::new().await;
-    let s3 = s3(&account).await;
-    s3.create_bucket()
-        .bucket("layer-artifacts")
-        .send()
-        .await
-        .unwrap();
+    let s3 = s3_with_bucket(&account, "layer-artifacts").await;
     let dir = tempfile::tempdir().unwrap();
     let zip = write_zip(dir.path(), "big.zip", &[("python/big.py", &[b'x'; 4096])]);
     let input = record("big", "1.0.0", &zip);
@@ -482,7 +460,7 @@ async fn large_zips_go_through_s3_once() {
     let (out, stderr) = run_ok(
         &account,
         &[input],
-        &[&flags[..], &["--force", "-v"]].concat(),
+        &[&flags[..], &["--no-reuse", "-v"]].concat(),
     );
     assert_eq!(out[0]["published"]["version"], 2);
     assert_eq!(out[0]["published"]["s3"]["uploaded"], false);

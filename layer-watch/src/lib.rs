@@ -17,8 +17,9 @@ mod window;
 use std::io::IsTerminal;
 use std::time::Duration;
 
-use layer_core::cli::Verbosity;
+use layer_core::cli::{Outcome, Summary, Verbosity, parse_duration};
 use layer_core::io::RecordWriter;
+use layer_core::retention::RetentionArgs;
 use layer_core::{Error, Result};
 
 pub use report::LayerReport;
@@ -53,11 +54,13 @@ pub use window::Window;
 pub struct Args {
     /// Layers to watch: names (`common`) or layer ARNs (`arn:aws:lambda:REGION:ACCOUNT:layer:NAME`,
     /// for a layer of another account or one whose versions were all deleted).
-    /// `-` or nothing reads `layer-record/v1` records from stdin instead.
+    /// `-` reads `layer-record/v1` records from stdin; so does no name at all,
+    /// when something is piped or redirected into stdin.
     #[arg(value_name = "LAYER")]
     pub layers: Vec<String>,
 
-    /// Metrics window, ending now: e.g. 15m, 24h, 7d (1 minute to 455 days).
+    /// Metrics window, ending now: a duration like 15m, 24h, 7d (plain seconds
+    /// too), 1 minute to 455 days.
     #[arg(long, value_name = "DURATION", default_value = "24h")]
     pub since: String,
 
@@ -65,8 +68,9 @@ pub struct Args {
     #[arg(long, value_enum, value_name = "FORMAT")]
     pub format: Option<Format>,
 
-    /// Repeat every DURATION (e.g. 60s, 5m) and stream JSON Lines, each with a
-    /// `type` ("layer" reports, then one "round" summary), until Ctrl-C.
+    /// Repeat every DURATION (e.g. 60s, 5m; plain seconds too) and stream JSON
+    /// Lines, each with a `type` ("layer" reports, then one "round" summary),
+    /// until Ctrl-C.
     #[arg(long, value_name = "DURATION", conflicts_with = "fail_on_drift")]
     pub interval: Option<String>,
 
@@ -98,15 +102,9 @@ pub struct Args {
     #[arg(long)]
     pub no_aliases: bool,
 
-    /// Retention policy to evaluate: keep this many newest versions
-    /// [default: the record's layer.retention_policy].
-    #[arg(long, value_name = "N")]
-    pub keep_versions: Option<u32>,
-
-    /// Retention policy to evaluate: delete versions older than this many days
-    /// [default: the record's layer.retention_policy].
-    #[arg(long, value_name = "DAYS")]
-    pub delete_older_than_days: Option<u32>,
+    /// The retention policy whose effect (storage freed) the report shows.
+    #[command(flatten)]
+    pub retention: RetentionArgs,
 
     #[command(flatten)]
     pub aws: layer_aws::AwsArgs,
@@ -125,8 +123,9 @@ pub enum Format {
 }
 
 /// Run the tool.
-pub fn run(args: Args) -> Result<()> {
+pub fn run(mut args: Args) -> Result<()> {
     args.verbosity.init_logging();
+    args.retention.fold_deprecated();
     layer_aws::block_on(run_async(args))
 }
 
@@ -167,7 +166,10 @@ async fn run_once(
 ) -> Result<()> {
     let reports = session.round(targets, options).await?;
     if args.put_metrics {
+        let summary = Summary::start("layer-watch", "layers");
         publish_metrics::put(session, &reports, &args.metrics_namespace).await?;
+        reports.iter().for_each(|_| summary.add(Outcome::Updated));
+        summary.print(&args.verbosity, Some(session.counter.total()));
     }
     session.log_calls();
     match format {
@@ -198,6 +200,8 @@ async fn run_interval(
     options: &collect::Options,
 ) -> Result<()> {
     let mut out = RecordWriter::new(std::io::stdout(), false);
+    // With --put-metrics, the layers whose metrics each round published.
+    let summary = Summary::start("layer-watch", "layers");
     let stop = shutdown_signal();
     tokio::pin!(stop);
     let mut ticker = tokio::time::interval(every);
@@ -221,6 +225,9 @@ async fn run_interval(
         };
         match outcome {
             Ok(reports) => {
+                if args.put_metrics {
+                    reports.iter().for_each(|_| summary.add(Outcome::Updated));
+                }
                 out.write_all(reports.iter())?;
                 out.write(&report::RoundSummary::new(
                     number,
@@ -232,12 +239,18 @@ async fn run_interval(
             // unavailable for a while, which a watcher should outlast.
             Err(err) if number > 1 => {
                 tracing::warn!("round {number} failed, trying again next round: {err:#}");
+                if args.put_metrics {
+                    targets.iter().for_each(|_| summary.add(Outcome::Failed));
+                }
             }
             Err(err) => return Err(err),
         }
         session.log_calls();
     }
     tracing::info!("stopped by a signal");
+    if args.put_metrics {
+        summary.print(&args.verbosity, Some(session.counter.total()));
+    }
     Ok(())
 }
 
@@ -265,9 +278,8 @@ async fn shutdown_signal() {
 }
 
 fn parse_interval(text: &str) -> Result<Duration> {
-    let every = humantime::parse_duration(text).map_err(|err| {
-        Error::usage(format!("--interval \"{text}\" is not a duration: {err}"))
-            .with_fix("use a duration like 60s, 5m or 1h")
+    let every = parse_duration(text).map_err(|err| {
+        Error::usage(format!("--interval {err}")).with_fix("use a duration like 60s, 5m or 1h")
     })?;
     if every < Duration::from_secs(1) {
         return Err(
@@ -276,9 +288,4 @@ fn parse_interval(text: &str) -> Result<Duration> {
         );
     }
     Ok(every)
-}
-
-/// The input positional: does it ask for records on stdin?
-pub(crate) fn reads_stdin(layers: &[String]) -> bool {
-    layers.is_empty() || layers.iter().any(|layer| layer == "-")
 }

@@ -31,17 +31,24 @@ pub struct Target {
 /// The targets of a run, in input order, one per (region, layer).
 pub async fn resolve(args: &Args) -> Result<Vec<Target>> {
     let mut targets = Vec::new();
-    let from_records = crate::reads_stdin(&args.layers);
-    if from_records && !layer_core::io::stdin_has_data_source() && args.layers.is_empty() {
+    // The records' input: `-` among the names, or stdin by the shared rule
+    // when no layer is named.
+    let explicit = args.layers.iter().any(|layer| layer == "-");
+    let input = match (explicit, args.layers.is_empty()) {
+        (true, _) => Some(Input::Stdin),
+        (false, true) => Input::optional(None, false),
+        (false, false) => None,
+    };
+    if args.layers.is_empty() && input.is_none() {
         return Err(Error::usage("no layer given and nothing piped in")
             .with_fix("name a layer (`layer-watch common`), or pipe in layer-publish's records"));
     }
-    let policy_flags = policy_from_flags(args);
+    let policy_flags = args.retention.policy();
     for name in args.layers.iter().filter(|name| *name != "-") {
         targets.extend(from_argument(args, name).await?);
     }
-    if from_records {
-        for record in read_records(&Input::Stdin, &[LAYER_RECORD])? {
+    if let Some(input) = input {
+        for record in read_records(&input, &[LAYER_RECORD])? {
             targets.extend(from_record(args, &record).await?);
         }
         if targets.is_empty() {
@@ -56,15 +63,6 @@ pub async fn resolve(args: &Args) -> Result<Vec<Target>> {
         }
     }
     Ok(merge_duplicates(targets))
-}
-
-fn policy_from_flags(args: &Args) -> Option<RetentionPolicy> {
-    (args.keep_versions.is_some() || args.delete_older_than_days.is_some()).then_some(
-        RetentionPolicy {
-            versions_to_keep: args.keep_versions,
-            delete_older_than_days: args.delete_older_than_days,
-        },
-    )
 }
 
 async fn from_argument(args: &Args, text: &str) -> Result<Vec<Target>> {

@@ -21,9 +21,8 @@ impl Window {
     /// Parse `--since` (`15m`, `24h`, `7d`, `1h 30m`).
     pub fn parse(text: &str) -> Result<Window> {
         let fix = "use a duration like 15m, 24h or 7d (at least 1m, at most 455d)";
-        let length = humantime::parse_duration(text.trim()).map_err(|err| {
-            Error::usage(format!("--since \"{text}\" is not a duration: {err}")).with_fix(fix)
-        })?;
+        let length = layer_core::cli::parse_duration(text)
+            .map_err(|err| Error::usage(format!("--since {err}")).with_fix(fix))?;
         if length < MIN_WINDOW {
             return Err(Error::usage(format!(
                 "--since \"{text}\" is shorter than one minute, the finest period of Lambda's metrics"

@@ -50,7 +50,17 @@ async fn bad_windows_intervals_regions_and_names_are_usage_errors() {
     );
     assert_refused(
         &run(&account, &["common", "--interval", "soon"], None),
-        &["--interval"],
+        &["--interval \"soon\" is not a duration"],
+    );
+    // A value clap checks: its own message, without our hint line.
+    let out = run(&account, &["common", "--max-age", "90"], None);
+    assert_eq!(out.code, Some(2), "{}", out.stderr);
+    assert!(out.stdout.is_empty());
+    assert!(
+        out.stderr
+            .contains("retention ages are whole days (e.g. 90d), and \"90\" is 1m 30s"),
+        "{}",
+        out.stderr
     );
     assert_refused(
         &run(&account, &["common", "--region", "mars-1"], None),
@@ -189,4 +199,31 @@ fn the_report_schema_refuses_incomplete_reports() {
     assert!(refuses(
         serde_json::json!({"schema": "layer-report/v1", "type": "round", "round": 0})
     ));
+}
+
+#[tokio::test]
+async fn old_retention_spellings_still_work_with_a_warning() {
+    let account = Account::new().await;
+    account
+        .publish_layer(REGION, "common", &[("python/c.py", b"1")])
+        .await;
+    let out = run(
+        &account,
+        &[
+            "common",
+            "--no-metrics",
+            "--keep-versions",
+            "1",
+            "--delete-older-than-days",
+            "30",
+        ],
+        None,
+    );
+    assert_eq!(out.code, Some(0), "{}", out.stderr);
+    for warning in [
+        "--keep-versions is deprecated and goes away in the next release; use --keep",
+        "--delete-older-than-days is deprecated and goes away in the next release; use --max-age 30d",
+    ] {
+        assert!(out.stderr.contains(warning), "{}", out.stderr);
+    }
 }

@@ -177,6 +177,17 @@ async fn put_metrics_publishes_what_alarms_watch() {
         "{}",
         out.stderr
     );
+    // The line that ends a run that changed something.
+    let summary = out
+        .stderr
+        .lines()
+        .find(|line| line.starts_with("layer-watch: "))
+        .unwrap_or_else(|| panic!("no summary line:\n{}", out.stderr));
+    assert!(
+        summary.starts_with("layer-watch: 1 layer: 1 updated, 0 unchanged, 0 skipped, 0 failed; "),
+        "{summary}"
+    );
+    assert!(summary.contains(" AWS requests; "), "{summary}");
     let size = common::code_size(&account, "common", 2).await;
 
     let client = cloudwatch(&account).await;

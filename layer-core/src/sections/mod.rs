@@ -9,6 +9,7 @@
 //! | `attachments` | `layer-attach`  | `layer-attach --undo`           |
 //! | `check`       | `layer-bump check` | scripts                      |
 //! | `pruned`      | `layer-publish --prune-only` | scripts            |
+//! | `planned`     | `layer-publish --dry-run` | scripts, people       |
 //!
 //! Every section keeps fields it does not know in `extra`, so a newer producer's
 //! additions survive an older consumer; a tool's own fields are typed fields.
@@ -19,6 +20,7 @@ mod artifact;
 mod attachments;
 mod check;
 mod layer;
+mod planned;
 mod pruned;
 mod published;
 mod version;
@@ -32,6 +34,7 @@ pub use artifact::{
 pub use attachments::{AliasMove, Attachment, AttachmentStatus};
 pub use check::CheckSection;
 pub use layer::{LayerSection, RetentionPolicy};
+pub use planned::{Planned, PlannedAction, PlannedUpload};
 pub use pruned::Pruned;
 pub use published::{Grant, Published, RetentionOutcome, S3Upload};
 pub use version::{Bump, DecidingCommit, VersionSection, VersionSource};
@@ -45,6 +48,7 @@ pub mod names {
     pub const ATTACHMENTS: &str = "attachments";
     pub const CHECK: &str = "check";
     pub const PRUNED: &str = "pruned";
+    pub const PLANNED: &str = "planned";
 
     /// Every section a layer tool writes, in pipeline order.
     pub const ALL: &[&str] = &[
@@ -55,5 +59,6 @@ pub mod names {
         ATTACHMENTS,
         CHECK,
         PRUNED,
+        PLANNED,
     ];
 }

@@ -202,6 +202,35 @@ fn full_pruned() -> Pruned {
     }
 }
 
+fn full_planned() -> Planned {
+    Planned {
+        region: "eu-west-1".into(),
+        layer_name: "common".into(),
+        action: PlannedAction::Reuse,
+        version: Some(7),
+        version_arn: Some(version_arn(7)),
+        s3: Some(PlannedUpload {
+            bucket: "layers-eu-west-1".into(),
+            key: "layer-publish/common/x.zip".into(),
+            upload: false,
+        }),
+        code_sha256: CODE_SHA256.into(),
+        description: "Shared code (v1.4.0 sha256:9f86d081884c)".into(),
+        compatible_runtimes: vec![Runtime::Python(PythonRuntime { minor: 12 })],
+        compatible_architectures: vec![Architecture::Arm64],
+        permissions: vec![Grant {
+            statement_id: "layer-publish-org-o-a1b2c3d4e5".into(),
+            principal: "*".into(),
+            organization_id: Some("o-a1b2c3d4e5".into()),
+            added: false,
+        }],
+        retention: Some(full_retention()),
+        semantic_version: Some("1.4.0".into()),
+        sha256: SHA256.into(),
+        license: Some("MIT".into()),
+    }
+}
+
 /// Every section with every field set, by name.
 fn full_sections() -> Vec<(&'static str, Value)> {
     fn value(section: impl Serialize) -> Value {
@@ -215,6 +244,7 @@ fn full_sections() -> Vec<(&'static str, Value)> {
         (names::ATTACHMENTS, value(full_attachments())),
         (names::CHECK, value(full_check())),
         (names::PRUNED, value(full_pruned())),
+        (names::PLANNED, value(full_planned())),
     ]
 }
 
@@ -360,4 +390,28 @@ fn items_of<'a>(root: &'a Value, node: &'a Value) -> Option<&'a Value> {
     parts(root, node)
         .into_iter()
         .find_map(|part| part.get("items"))
+}
+
+#[test]
+fn a_planned_publish_has_no_version_and_a_planned_reuse_names_one() {
+    let validator = jsonschema::validator_for(&schema_of(names::PLANNED)).unwrap();
+    let publish = Planned {
+        action: PlannedAction::Publish,
+        version: None,
+        version_arn: None,
+        ..full_planned()
+    };
+    assert!(validator.is_valid(&serde_json::to_value(&publish).unwrap()));
+    let reuse_without_version = Planned {
+        action: PlannedAction::Reuse,
+        version: None,
+        version_arn: None,
+        ..full_planned()
+    };
+    assert!(!validator.is_valid(&serde_json::to_value(&reuse_without_version).unwrap()));
+    let publish_with_version = Planned {
+        action: PlannedAction::Publish,
+        ..full_planned()
+    };
+    assert!(!validator.is_valid(&serde_json::to_value(&publish_with_version).unwrap()));
 }

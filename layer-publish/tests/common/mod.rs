@@ -140,6 +140,13 @@ pub async fn s3(account: &Account) -> aws_sdk_s3::Client {
     )
 }
 
+/// An S3 client, and a new bucket in the test's region.
+pub async fn s3_with_bucket(account: &Account, bucket: &str) -> aws_sdk_s3::Client {
+    let client = s3(account).await;
+    client.create_bucket().bucket(bucket).send().await.unwrap();
+    client
+}
+
 /// Run the tool through a proxy (its endpoint overrides the account's).
 pub fn run_via(
     account: &Account,

@@ -49,3 +49,28 @@ pub fn copy_tree(from: &std::path::Path, to: &std::path::Path) {
         to.display()
     );
 }
+
+/// Run a command with `stdin` piped in, or with stdin on /dev/null (nothing
+/// piped in) when it is `None`; stdout and stderr captured.
+pub fn output_with_stdin(
+    command: &mut std::process::Command,
+    stdin: Option<&str>,
+) -> std::process::Output {
+    use std::io::Write;
+    use std::process::Stdio;
+    command.stdout(Stdio::piped()).stderr(Stdio::piped());
+    let Some(text) = stdin else {
+        return command
+            .stdin(Stdio::null())
+            .output()
+            .expect("the tool runs");
+    };
+    let mut child = command
+        .stdin(Stdio::piped())
+        .spawn()
+        .expect("the tool runs");
+    let mut pipe = child.stdin.take().expect("a stdin pipe");
+    pipe.write_all(text.as_bytes()).expect("stdin written");
+    drop(pipe);
+    child.wait_with_output().expect("the tool ends")
+}

@@ -12,6 +12,7 @@
 //! - [`proxy`] puts a real HTTP proxy between a tool and moto that enforces
 //!   Lambda's rate limits, injects faults by operation and count, and counts requests.
 //! - [`schema`] validates tool output against the JSON Schema files of the record.
+//! - [`snapshot`] redacts what changes from run to run in insta snapshots.
 
 mod account;
 mod lambda;
@@ -19,6 +20,7 @@ mod moto;
 pub mod proxy;
 pub mod runtimes;
 pub mod schema;
+pub mod snapshot;
 mod zipfile;
 
 pub use account::Account;
