@@ -19,7 +19,7 @@ mod update;
 
 use std::path::PathBuf;
 
-use layer_aws::RequestCounter;
+use layer_aws::Traffic;
 use layer_core::cli::Verbosity;
 use layer_core::io::{Input, read_records};
 use layer_core::record::LAYER_RECORD;
@@ -139,12 +139,8 @@ pub struct Args {
     #[arg(long, requires = "undo", help_heading = "Rollback")]
     pub force: bool,
 
-    /// Control-plane requests per second per region, at most. Lambda allows 15 per
-    /// account and region, shared with everything else in the account.
-    #[arg(long, value_name = "N", default_value_t = 13.0, value_parser = select::parse_rate, help_heading = "Pace")]
-    pub rate: f64,
-
-    /// Functions updated at the same time, at most.
+    /// Updates being sent at the same time, at most (the request rate is
+    /// --rate's; a function waiting for its update to finish does not count).
     #[arg(long, value_name = "N", default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..=64), help_heading = "Pace")]
     pub concurrency: u32,
 
@@ -189,17 +185,17 @@ pub fn run(args: Args) -> Result<()> {
     })?;
     let input = Input::from_arg(args.input.as_deref())?;
     let records = read_records(&input, &[LAYER_RECORD])?;
-    let counter = RequestCounter::default();
+    let traffic = Traffic::new(&args.aws);
     let result = layer_aws::block_on(async {
         if args.undo {
-            undo::run(&args, records, &counter).await
+            undo::run(&args, records, &traffic).await
         } else {
-            attach::run(&args, records, &counter).await
+            attach::run(&args, records, &traffic).await
         }
     });
     // At -v only, as every AWS tool does: people tuning --rate read it.
     if args.verbosity.verbose > 0 {
-        counter.log();
+        traffic.log();
     }
     result
 }

@@ -22,7 +22,7 @@ pub mod zipcheck;
 
 use std::path::PathBuf;
 
-use layer_aws::RequestCounter;
+use layer_aws::Traffic;
 use layer_core::Result;
 use layer_core::cli::Verbosity;
 use layer_core::io::RecordWriter;
@@ -193,20 +193,20 @@ pub fn run(args: Args) -> Result<()> {
 }
 
 async fn run_async(args: Args) -> Result<()> {
-    let counter = RequestCounter::default();
+    let traffic = Traffic::new(&args.aws);
     let result = if args.retention.prune_only {
-        retention::prune_only(&args, &counter).await
+        retention::prune_only(&args, &traffic).await
     } else {
-        publish_all(&args, &counter).await
+        publish_all(&args, &traffic).await
     };
     // At -v only: the benchmark and people tuning a pipeline read it.
     if args.verbosity.verbose > 0 {
-        counter.log();
+        traffic.log();
     }
     result
 }
 
-async fn publish_all(args: &Args, counter: &RequestCounter) -> Result<()> {
+async fn publish_all(args: &Args, traffic: &Traffic) -> Result<()> {
     // Everything that needs no AWS call first: a bad record stops the run here.
     let jobs = jobs::prepare(args)?;
     if jobs.is_empty() {
@@ -214,7 +214,7 @@ async fn publish_all(args: &Args, counter: &RequestCounter) -> Result<()> {
         return Ok(());
     }
     let regions = args.aws.regions().await?;
-    let clients = aws::Clients::for_regions(&args.aws, &regions, counter).await?;
+    let clients = aws::Clients::for_regions(&args.aws, &regions, traffic).await?;
     region::preflight(args, &jobs, &clients).await?;
     let outcomes = region::publish_everywhere(args, &jobs, &clients).await;
 

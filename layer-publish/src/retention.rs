@@ -8,7 +8,7 @@ use std::time::SystemTime;
 use aws_sdk_lambda::Client;
 use layer_aws::dates::age_days;
 use layer_aws::inventory::{FunctionInfo, Versions, list_functions};
-use layer_aws::{RequestCounter, aws_error};
+use layer_aws::{Traffic, aws_error};
 use layer_core::io::RecordWriter;
 use layer_core::record::LAYER_RECORD;
 use layer_core::retention::{Candidate, plan};
@@ -115,7 +115,7 @@ async fn delete(client: &Client, layer: &str, version: i64) -> Result<()> {
 
 /// `--prune-only`: apply the policy to an existing layer in every region,
 /// publishing nothing. One report line per region on stdout.
-pub async fn prune_only(args: &Args, counter: &RequestCounter) -> Result<()> {
+pub async fn prune_only(args: &Args, traffic: &Traffic) -> Result<()> {
     let name = args.layer.name.clone().unwrap_or_default();
     let Some(policy) = jobs::retention_policy(args, None) else {
         return Err(Error::usage("--prune-only needs a policy")
@@ -126,7 +126,7 @@ pub async fn prune_only(args: &Args, counter: &RequestCounter) -> Result<()> {
             .with_fix("leave out INPUT, or leave out --prune-only to publish it"));
     }
     let regions = args.aws.regions().await?;
-    let clients = Clients::for_regions(&args.aws, &regions, counter).await?;
+    let clients = Clients::for_regions(&args.aws, &regions, traffic).await?;
     // Read everything first: an unknown layer in any region stops the run
     // before anything is deleted anywhere.
     let mut listings = Vec::new();

@@ -7,7 +7,7 @@ use std::time::SystemTime;
 use aws_sdk_lambda::Client as LambdaClient;
 use layer_aws::dates::age_days;
 use layer_aws::inventory::{FunctionInfo, Versions, list_functions};
-use layer_aws::{AwsArgs, RequestCounter};
+use layer_aws::{AwsArgs, Traffic};
 use layer_core::arn::{LayerArn, LayerVersionArn};
 use layer_core::retention::{self, Candidate};
 use layer_core::{Error, Result};
@@ -41,7 +41,7 @@ struct Clients {
 /// The AWS clients of every region, made once for all rounds.
 pub struct Session {
     regions: BTreeMap<String, Clients>,
-    pub counter: RequestCounter,
+    pub traffic: Traffic,
 }
 
 /// One existing layer version.
@@ -66,7 +66,7 @@ impl Session {
     /// Clients for every region of the targets. Fails before any call when the
     /// region or the credentials are missing.
     pub async fn new(aws: &AwsArgs, targets: &[Target]) -> Result<Session> {
-        let counter = RequestCounter::default();
+        let traffic = Traffic::new(aws);
         let mut regions = BTreeMap::new();
         for target in targets {
             if regions.contains_key(&target.region) {
@@ -74,17 +74,17 @@ impl Session {
             }
             let config = aws.sdk_config(&target.region).await?;
             let cloudwatch = aws_sdk_cloudwatch::config::Builder::from(&config)
-                .interceptor(counter.clone())
+                .interceptor(traffic.counter.clone())
                 .build();
             regions.insert(
                 target.region.clone(),
                 Clients {
-                    lambda: layer_aws::lambda_client(&config, &counter),
+                    lambda: traffic.lambda(&config),
                     cloudwatch: aws_sdk_cloudwatch::Client::from_conf(cloudwatch),
                 },
             );
         }
-        Ok(Session { regions, counter })
+        Ok(Session { regions, traffic })
     }
 
     pub fn cloudwatch(&self, region: &str) -> Option<&aws_sdk_cloudwatch::Client> {
@@ -93,7 +93,7 @@ impl Session {
 
     /// Log the requests sent so far (read by scripts/bench-watch.sh at -v).
     pub fn log_calls(&self) {
-        self.counter.log();
+        self.traffic.log();
     }
 
     /// One report per target, in the targets' order. Everything is collected
