@@ -11,7 +11,7 @@ use std::time::Instant;
 
 use layer_test_harness::proxy::{Bucket, Proxy, RateLimits};
 use layer_test_harness::schema::parse_valid_lines;
-use layer_test_harness::{Account, FunctionSpec, REGION};
+use layer_test_harness::{Account, FunctionSpec, REGION, print_load};
 use serde_json::{Value, json};
 
 const BIN: &str = env!("CARGO_BIN_EXE_layer-attach");
@@ -34,16 +34,6 @@ fn record(version_arn: &str) -> Value {
 /// but GetFunction and GetPolicy).
 fn control_plane_requests(proxy: &Proxy) -> usize {
     proxy.bucket(Bucket::Shared).admitted()
-}
-
-/// The machine is shared: say how busy it was when a measurement started.
-fn print_load(what: &str) {
-    let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
-    let fields: Vec<&str> = load.split_whitespace().take(3).collect();
-    println!(
-        "load average (1, 5, 15 min) before {what}: {}",
-        fields.join(" ")
-    );
 }
 
 #[tokio::test]
