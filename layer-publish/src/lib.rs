@@ -31,9 +31,17 @@ use layer_core::sections::names;
 
 pub use description::{MARKER_PREFIX, describe};
 
-/// The largest zip Lambda takes inline: the request is capped near 69,905,067
-/// bytes, which is 50 MiB of zip once base64-encoded.
+/// The largest zip `--s3-threshold` may name: 50 MiB, whose base64 alone
+/// already reaches Lambda's request limit.
 pub const DIRECT_UPLOAD_LIMIT: u64 = 50 * 1024 * 1024;
+
+/// Lambda refuses a PublishLayerVersion request above this many bytes (413).
+pub const REQUEST_LIMIT: u64 = 69_905_067;
+
+/// A zip is sent inline only when its whole request (the zip in base64, in
+/// JSON) stays this far below [`REQUEST_LIMIT`]: the limit is AWS's figure
+/// as its error message states it, and one report shows another.
+pub const REQUEST_MARGIN: u64 = 64 * 1024;
 
 /// Function plus all its layers, unzipped, at most.
 pub const UNZIPPED_LIMIT: u64 = 262_144_000;
@@ -138,8 +146,10 @@ pub struct UploadFlags {
     #[arg(long, value_name = "PREFIX", default_value = "layer-publish/")]
     pub s3_prefix: String,
 
-    /// Send zips of this many bytes or more through S3 [default and maximum:
-    /// 52428800, Lambda's direct-upload limit].
+    /// Send zips of this many bytes or more through S3 (at most 52428800)
+    /// [default: by the request's size: a zip goes through S3 when its inline
+    /// request, base64 in JSON, would come within 64 KiB of Lambda's limit of
+    /// 69905067 bytes].
     #[arg(long, value_name = "BYTES", value_parser = clap::value_parser!(u64).range(1..=DIRECT_UPLOAD_LIMIT))]
     pub s3_threshold: Option<u64>,
 }
@@ -174,6 +184,12 @@ pub struct RetentionFlags {
     /// deleted only when it is beyond both limits.
     #[arg(long, value_name = "D", value_parser = clap::value_parser!(u32).range(1..))]
     pub max_age_days: Option<u32>,
+
+    /// Also delete versions beyond the policy that are granted to other
+    /// accounts, an organization or everyone (by default they are kept: their
+    /// users cannot be seen from this account).
+    #[arg(long)]
+    pub prune_shared: bool,
 
     /// Show what the retention policy would delete, and delete nothing.
     /// (Publishing still happens; with --prune-only nothing changes at all.)

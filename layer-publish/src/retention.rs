@@ -18,7 +18,7 @@ use tokio::sync::OnceCell;
 
 use crate::aws::Clients;
 use crate::lookup::{Listed, list_versions};
-use crate::{Args, jobs};
+use crate::{Args, grants, jobs};
 
 /// The functions of one region, listed at most once per run (and only when
 /// the policy has something to delete).
@@ -36,7 +36,18 @@ impl Inventory {
     }
 }
 
-/// Plan (and unless `dry_run`, carry out) the policy on a layer's versions.
+/// How the policy is carried out.
+#[derive(Debug, Clone, Copy)]
+pub struct Mode {
+    /// Say what would be deleted, delete nothing.
+    pub dry_run: bool,
+    /// Delete versions granted to others too (`--prune-shared`).
+    pub prune_shared: bool,
+}
+
+/// Plan (and unless `mode.dry_run`, carry out) the policy on a layer's
+/// versions. A version granted to other accounts, an organization or everyone
+/// is kept unless `mode.prune_shared`: who uses it there cannot be seen from here.
 pub async fn apply(
     client: &Client,
     inventory: &Inventory,
@@ -44,8 +55,9 @@ pub async fn apply(
     listing: &[Listed],
     policy: &RetentionPolicy,
     protected: &BTreeSet<i64>,
-    dry_run: bool,
+    mode: Mode,
 ) -> Result<RetentionOutcome> {
+    let dry_run = mode.dry_run;
     let now = SystemTime::now();
     let candidates: Vec<Candidate> = listing
         .iter()
@@ -58,6 +70,7 @@ pub async fn apply(
         dry_run,
         deleted: Vec::new(),
         kept_in_use: Vec::new(),
+        kept_shared: Vec::new(),
     };
     // List functions only when the policy would delete something.
     if plan(&candidates, policy, protected, &BTreeSet::new())
@@ -68,19 +81,32 @@ pub async fn apply(
     }
     let in_use = versions_in_use(inventory.get(client).await?, listing);
     let decided = plan(&candidates, policy, protected, &in_use);
-    for version in &decided.delete {
+    for &version in &decided.delete {
+        if !mode.prune_shared {
+            let grantees =
+                grants::grantees(&grants::existing_statements(client, layer, version).await?);
+            if !grantees.is_empty() {
+                tracing::info!(
+                    "{layer}: kept version {version}: it is granted to {} (their use cannot \
+                     be seen from here; --prune-shared deletes it anyway)",
+                    grantees.join(", ")
+                );
+                outcome.kept_shared.push(version);
+                continue;
+            }
+        }
         if !dry_run {
-            delete(client, layer, *version).await?;
+            delete(client, layer, version).await?;
         }
         tracing::info!(
             "{layer}: {} version {version} (beyond the retention policy)",
             if dry_run { "would delete" } else { "deleted" }
         );
+        outcome.deleted.push(version);
     }
     for version in &decided.kept_in_use {
         tracing::info!("{layer}: kept version {version}: a function still uses it");
     }
-    outcome.deleted = decided.delete;
     outcome.kept_in_use = decided.kept_in_use;
     Ok(outcome)
 }
@@ -154,7 +180,10 @@ pub async fn prune_only(args: &Args, traffic: &Traffic) -> Result<()> {
             &listing,
             &policy,
             &protected,
-            args.retention.dry_run,
+            Mode {
+                dry_run: args.retention.dry_run,
+                prune_shared: args.retention.prune_shared,
+            },
         )
         .await?;
         let mut record = Record::new(LAYER_RECORD);

@@ -25,7 +25,7 @@ pub use account::Account;
 pub use lambda::FunctionSpec;
 pub use moto::{MotoServer, moto};
 pub use proxy::{AwsModel, Bucket, Fault, Proxy, RateLimits, Rule};
-pub use zipfile::zip_bytes;
+pub use zipfile::{stored_zip_bytes, zip_bytes};
 
 /// Print the load average (1, 5, 15 min) before a benchmark's measurement:
 /// the machine may be shared, and the figures mean little without it.
