@@ -40,6 +40,17 @@ fn smoke(account: &Account, args: &[&str], armed: bool) -> Output {
     command.output().expect("bash runs")
 }
 
+async fn assert_no_functions(account: &Account) {
+    let listed = account
+        .lambda(REGION)
+        .await
+        .list_functions()
+        .send()
+        .await
+        .unwrap();
+    assert!(listed.functions().is_empty(), "{:?}", listed.functions());
+}
+
 fn aws_cli_missing() -> bool {
     let missing = Command::new("aws").arg("--version").output().is_err();
     if missing {
@@ -68,16 +79,7 @@ async fn refuses_without_the_opt_in_or_an_explicit_account() {
         stderr.contains("no --profile or --endpoint-url"),
         "{stderr}"
     );
-    let lambda = account.lambda(REGION).await;
-    assert!(
-        lambda
-            .list_functions()
-            .send()
-            .await
-            .unwrap()
-            .functions()
-            .is_empty()
-    );
+    assert_no_functions(&account).await;
 }
 
 #[tokio::test]
@@ -113,16 +115,8 @@ async fn runs_the_whole_pipe_with_undo_and_leaves_nothing_behind() {
     assert_eq!(proxy.stats("UpdateFunctionConfiguration").received, 4);
 
     // Nothing is left: no function, no layer version, no role.
+    assert_no_functions(&account).await;
     let lambda = account.lambda(REGION).await;
-    assert!(
-        lambda
-            .list_functions()
-            .send()
-            .await
-            .unwrap()
-            .functions()
-            .is_empty()
-    );
     let layers = lambda.list_layers().send().await.unwrap();
     for layer in layers.layers() {
         let name = layer.layer_name().unwrap_or_default();
