@@ -165,7 +165,12 @@ fn job_for(args: &Args, record: Record) -> Result<Job> {
             &artifact.sha256,
         ),
     };
-    let license = args.layer.license.clone().or(layer.license.clone());
+    let license = args
+        .layer
+        .license
+        .clone()
+        .or(layer.license.clone())
+        .filter(|license| !license.is_empty());
     let request_bytes = inline_request_bytes(
         artifact.zip_bytes,
         &description,

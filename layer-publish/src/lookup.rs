@@ -80,7 +80,11 @@ macro_rules! found_from {
             architectures: layer_aws::lambda_types::architectures(
                 output.compatible_architectures(),
             )?,
-            license: output.license_info().map(str::to_string),
+            // An emulator writes "" for no license; AWS leaves it out.
+            license: output
+                .license_info()
+                .filter(|license| !license.is_empty())
+                .map(str::to_string),
         }
     }};
 }
@@ -125,7 +129,10 @@ fn listed(item: &LayerVersionsListItem) -> Result<Listed> {
         created_date: item.created_date().unwrap_or_default().to_string(),
         runtimes: lambda_types::runtimes(item.compatible_runtimes()),
         architectures: lambda_types::architectures(item.compatible_architectures())?,
-        license: item.license_info().map(str::to_string),
+        license: item
+            .license_info()
+            .filter(|license| !license.is_empty())
+            .map(str::to_string),
     })
 }
 
