@@ -120,6 +120,12 @@ async fn bench_attach_behind_the_rate_limit() {
         "minimum for {count} updates at 15/s (no burst): {simple_minimum:.1} s -> ratio {:.2}",
         tool_seconds / simple_minimum
     );
+    let ratio = tool_seconds / simple_minimum;
+    println!(
+        "target: within 1.3 x {count}/15 s = {:.1} s: {} ({ratio:.2}x)",
+        1.3 * simple_minimum,
+        if ratio <= 1.3 { "met" } else { "MISSED" }
+    );
 
     // The guide's approach: list, then a shell loop of the aws CLI, one call per
     // function, errors ignored (`|| true`), behind a fresh proxy.
