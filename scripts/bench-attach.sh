@@ -32,7 +32,7 @@ if [ "${BENCH_PROFILE:-release}" = dev ]; then profile=(); fi
 
 cargo test --quiet "${profile[@]}" -p layer-attach --test bench -- \
   --ignored --nocapture --test-threads 1 2>&1 |
-  grep -E '^(bench|layer-attach|minimum|guide|load)' || {
+  grep -E '^(bench|layer-attach|minimum|target|guide|load)' || {
     echo "bench-attach: the benchmark failed; run it without the filter:" >&2
     echo "  cargo test ${profile[*]} -p layer-attach --test bench -- --ignored --nocapture" >&2
     exit 1

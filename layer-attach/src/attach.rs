@@ -7,18 +7,19 @@ use std::sync::Arc;
 
 use aws_sdk_lambda::Client;
 use layer_aws::inventory::{FunctionInfo, Versions, list_functions};
-use layer_aws::{RequestCounter, aws_error, is_error_code, lambda_types};
+use layer_aws::{Traffic, aws_error, is_error_code, lambda_types};
 use layer_core::arn::LayerVersionArn;
 use layer_core::cli::Summary;
 use layer_core::io::RecordWriter;
 use layer_core::sections::{AliasMove, Attachment, AttachmentStatus, Published, names};
 use layer_core::{Context, Error, Record, Result};
 use serde_json::{Map, Value};
+use tokio::sync::OwnedSemaphorePermit;
 
 use crate::plan::{Decision, FunctionState, Target, decide};
 use crate::select::Selectors;
-use crate::session::{Session, run_bounded};
-use crate::undo::{Restore, restore};
+use crate::session::{Session, run_paced};
+use crate::undo::{Guard, Restore, restore};
 use crate::update::{Applied, set_layers};
 use crate::{Args, smoke};
 
@@ -47,12 +48,15 @@ struct Outcome {
     region: String,
     records: Vec<usize>,
     entry: Attachment,
+    /// The function's layers were changed by this run (even when a later step,
+    /// publishing a version or moving an alias, failed): a rollback restores it.
+    layers_changed: bool,
 }
 
 pub async fn run(
     args: &Args,
     mut records: Vec<Record>,
-    counter: &RequestCounter,
+    traffic: &Traffic,
     summary: &Summary,
 ) -> Result<()> {
     let selectors = Selectors::from_args(args)?;
@@ -62,7 +66,7 @@ pub async fn run(
         return Ok(());
     }
     let regions: BTreeSet<String> = wanted.iter().map(|w| w.region.clone()).collect();
-    let session = Arc::new(Session::connect(args, regions.iter().cloned(), counter).await?);
+    let session = Arc::new(Session::connect(args, regions.iter().cloned(), traffic).await?);
 
     // Plan everything, in every region, before changing anything: a bad input
     // (a missing layer version, a misspelt --function) stops the run untouched.
@@ -208,7 +212,6 @@ async fn resolve_targets(
         if targets.contains_key(&want.arn) {
             continue;
         }
-        region_handle.pacers.control.wait().await;
         let found = region_handle
             .client
             .get_layer_version()
@@ -255,7 +258,7 @@ async fn plan_region(
     targets: &BTreeMap<LayerVersionArn, Target>,
 ) -> Result<(Vec<Job>, Vec<String>)> {
     let handle = session.region(region);
-    handle.pacers.control.wait().await;
+    let today = session.today;
     let functions = list_functions(&handle.client, Versions::LatestOnly).await?;
     let names = functions.iter().map(|f| f.name.clone()).collect();
 
@@ -286,12 +289,13 @@ async fn plan_region(
             let state = FunctionState {
                 name: function.name.clone(),
                 runtime: function.runtime.clone(),
+                package: function.package,
                 architectures: function.architectures.clone(),
                 layers: function.layers.clone(),
             };
             Job {
                 region: region.to_string(),
-                decision: decide(&state, &applying_targets),
+                decision: decide(&state, &applying_targets, today),
                 records: applying.iter().map(|w| w.record).collect(),
                 function,
             }
@@ -310,11 +314,10 @@ async fn filter_by_tags<'a>(
 ) -> Result<Vec<(FunctionInfo, Vec<&'a Wanted>)>> {
     let names: Vec<String> = candidates.iter().map(|(f, _)| f.name.clone()).collect();
     let region_name = region.to_string();
-    let tags = run_bounded(session, names, move |session, name| {
+    let tags = run_paced(session, names, move |session, name, _sending| {
         let region_name = region_name.clone();
         async move {
             let handle = session.region(&region_name);
-            handle.pacers.reads.wait().await;
             handle
                 .client
                 .get_function()
@@ -404,6 +407,7 @@ fn planned_outcome(job: Job) -> Outcome {
         region: job.region,
         records: job.records,
         entry,
+        layers_changed: false,
     }
 }
 
@@ -416,11 +420,11 @@ async fn apply(args: &Args, session: &Arc<Session>, jobs: Vec<Job>) -> Vec<Outco
     let publish = args.publish_version || args.alias.is_some();
     let alias = args.alias.clone();
     let task_bar = bar.clone();
-    let mut outcomes = run_bounded(session, changes, move |session, job| {
+    let mut outcomes = run_paced(session, changes, move |session, job, sending| {
         let alias = alias.clone();
         let bar = task_bar.clone();
         async move {
-            let outcome = update_one(&session, job, publish, alias.as_deref()).await;
+            let outcome = update_one(&session, job, publish, alias.as_deref(), sending).await;
             if outcome.entry.status == AttachmentStatus::Failed {
                 bar.suspend(|| {
                     tracing::warn!(
@@ -441,24 +445,31 @@ async fn apply(args: &Args, session: &Arc<Session>, jobs: Vec<Job>) -> Vec<Outco
     outcomes
 }
 
-async fn update_one(session: &Session, job: Job, publish: bool, alias: Option<&str>) -> Outcome {
+async fn update_one(
+    session: &Session,
+    job: Job,
+    publish: bool,
+    alias: Option<&str>,
+    sending: OwnedSemaphorePermit,
+) -> Outcome {
     let Decision::Change(after) = &job.decision else {
         unreachable!("only changes are applied")
     };
     let handle = session.region(&job.region);
     let applied = set_layers(
         &handle.client,
-        &handle.pacers,
         session.limits,
         &job.function.name,
         after,
         job.function.revision_id.as_deref(),
+        sending,
     )
     .await;
     let mut outcome = Outcome {
         region: job.region.clone(),
         records: job.records.clone(),
         entry: entry(&job, after.clone(), AttachmentStatus::Updated, None),
+        layers_changed: matches!(applied, Applied::Done { .. }),
     };
     match applied {
         Applied::Failed(reason) => {
@@ -494,7 +505,6 @@ async fn publish_and_move_alias(
     let handle = session.region(&job.region);
     let client: &Client = &handle.client;
     let name = &job.function.name;
-    handle.pacers.control.wait().await;
     let published = client
         .publish_version()
         .function_name(name)
@@ -506,7 +516,6 @@ async fn publish_and_move_alias(
     let Some(alias) = alias else {
         return Ok((version, None));
     };
-    handle.pacers.control.wait().await;
     let current = client
         .get_alias()
         .function_name(name)
@@ -523,7 +532,6 @@ async fn publish_and_move_alias(
             ));
         }
     };
-    handle.pacers.control.wait().await;
     let moved = if before.is_some() {
         client
             .update_alias()
@@ -589,21 +597,33 @@ async fn smoke_test(
         ));
         return;
     }
+    // Every function whose layers this run changed, also those whose
+    // publish-version or alias step failed afterwards.
     let changed: Vec<usize> = outcomes
         .iter()
         .enumerate()
-        .filter(|(_, o)| o.entry.status == AttachmentStatus::Updated)
+        .filter(|(_, o)| o.layers_changed)
         .map(|(i, _)| i)
         .collect();
     tracing::warn!("rolling back {} functions", changed.len());
     let items: Vec<(usize, Outcome)> = changed.iter().map(|&i| (i, outcomes[i].clone())).collect();
     let bar = session.progress(items.len(), "rolling back");
     let task_bar = bar.clone();
-    let restored = run_bounded(session, items, move |session, (index, outcome)| {
+    let restored = run_paced(session, items, move |session, (index, outcome), sending| {
         let bar = task_bar.clone();
         async move {
             let handle = session.region(&outcome.region);
-            let result = restore(handle, session.limits, &outcome.entry, false, false).await;
+            let result = restore(
+                handle,
+                session.limits,
+                &outcome.entry,
+                Guard {
+                    force: false,
+                    dry_run: false,
+                },
+                sending,
+            )
+            .await;
             bar.inc(1);
             (index, result)
         }

@@ -20,7 +20,7 @@ mod update;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use layer_aws::RequestCounter;
+use layer_aws::Traffic;
 use layer_core::cli::{Outcome, Summary, Verbosity, parse_duration, warn_deprecated};
 use layer_core::io::{Input, read_records};
 use layer_core::record::LAYER_RECORD;
@@ -148,12 +148,8 @@ pub struct Args {
     #[arg(long, requires = "undo", help_heading = "Rollback")]
     pub force: bool,
 
-    /// Control-plane requests per second per region, at most. Lambda allows 15 per
-    /// account and region, shared with everything else in the account.
-    #[arg(long, value_name = "N", default_value_t = 13.0, value_parser = select::parse_rate, help_heading = "Pace")]
-    pub rate: f64,
-
-    /// Functions updated at the same time, at most.
+    /// Updates being sent at the same time, at most (the request rate is
+    /// --rate's; a function waiting for its update to finish does not count).
     #[arg(long, value_name = "N", default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..=64), help_heading = "Pace")]
     pub concurrency: u32,
 
@@ -207,22 +203,22 @@ pub fn run(mut args: Args) -> Result<()> {
     })?;
     let input = Input::required(args.input.as_deref())?;
     let records = read_records(&input, &[LAYER_RECORD])?;
-    let counter = RequestCounter::default();
+    let traffic = Traffic::new(&args.aws);
     let summary = Summary::start("layer-attach", "functions").dry_run(args.dry_run);
     let result = layer_aws::block_on(async {
         if args.undo {
-            undo::run(&args, records, &counter, &summary).await
+            undo::run(&args, records, &traffic, &summary).await
         } else {
-            attach::run(&args, records, &counter, &summary).await
+            attach::run(&args, records, &traffic, &summary).await
         }
     });
     // At -v only, as every AWS tool does: people tuning --rate read it.
     if args.verbosity.verbose > 0 {
-        counter.log();
+        traffic.log();
     }
     // After the run's work, not after a usage or input error that stopped it first.
     if result.is_ok() || summary.counted() > 0 {
-        summary.print(&args.verbosity, Some(counter.total()));
+        summary.print(&args.verbosity, Some(traffic.counter.total()));
     }
     result
 }

@@ -1,8 +1,9 @@
 //! What to do to one function: the new layer list and whether it may be applied.
 //! Pure functions, no AWS: the rules that keep a function working.
 
+use layer_aws::inventory::Package;
 use layer_core::arn::LayerVersionArn;
-use layer_core::platform::{Architecture, Runtime};
+use layer_core::platform::{Architecture, Date, Runtime};
 
 /// Lambda's limit of layers per function.
 pub const MAX_LAYERS: usize = 5;
@@ -21,6 +22,7 @@ pub struct Target {
 pub struct FunctionState {
     pub name: String,
     pub runtime: Option<Runtime>,
+    pub package: Package,
     pub architectures: Vec<Architecture>,
     pub layers: Vec<LayerVersionArn>,
 }
@@ -54,13 +56,14 @@ pub fn new_layers(before: &[LayerVersionArn], targets: &[&Target]) -> Vec<LayerV
     after
 }
 
-/// Plan one function against the targets that apply to it.
-pub fn decide(function: &FunctionState, targets: &[&Target]) -> Decision {
+/// Plan one function against the targets that apply to it, on `today` (for
+/// the runtime lifecycle: AWS refuses updates on a blocked runtime).
+pub fn decide(function: &FunctionState, targets: &[&Target], today: Date) -> Decision {
     let after = new_layers(&function.layers, targets);
     if after == function.layers {
         return Decision::Unchanged;
     }
-    match misfit(function, targets, &after) {
+    match misfit(function, targets, &after, today) {
         Some(reason) => Decision::Skip { after, reason },
         None => Decision::Change(after),
     }
@@ -71,7 +74,23 @@ fn misfit(
     function: &FunctionState,
     targets: &[&Target],
     after: &[LayerVersionArn],
+    today: Date,
 ) -> Option<String> {
+    // Whatever the layer declares: an image has no managed runtime to load layers.
+    if function.package == Package::Image {
+        return Some(
+            "it is a container image function (PackageType Image), which cannot use layers".into(),
+        );
+    }
+    if let Some(lifecycle) = function.runtime.as_ref().and_then(Runtime::lifecycle)
+        && lifecycle.update_blocked_on(today)
+    {
+        return Some(format!(
+            "AWS no longer lets functions on {} be updated: {}; move it to a supported runtime first",
+            lifecycle.runtime,
+            lifecycle.describe(today)
+        ));
+    }
     if after.len() > MAX_LAYERS {
         return Some(format!(
             "it would have {} layers; Lambda allows at most {MAX_LAYERS}",
@@ -87,9 +106,7 @@ fn misfit(
         let layer = &target.arn;
         if !target.runtimes.is_empty() {
             let Some(runtime) = &function.runtime else {
-                return Some(
-                    "it has no runtime (a container image function cannot use layers)".into(),
-                );
+                return Some("it reports no runtime, so no runtime of the layer can fit".into());
             };
             if !target.runtimes.contains(runtime) {
                 return Some(format!(
@@ -123,6 +140,7 @@ mod tests {
     const A: &str = "arn:aws:lambda:us-east-1:123456789012:layer:common";
     const B: &str = "arn:aws:lambda:us-east-1:123456789012:layer:other";
     const C: &str = "arn:aws:lambda:us-east-1:123456789012:layer:common-extra";
+    const TODAY: Date = Date::ymd(2026, 12, 4);
 
     fn target(arn: &str) -> Target {
         Target {
@@ -140,6 +158,7 @@ mod tests {
         FunctionState {
             name: "api".into(),
             runtime: Some("python3.11".into()),
+            package: Package::Zip,
             architectures: vec![Architecture::X86_64],
             layers: arns(layers),
         }
@@ -174,7 +193,7 @@ mod tests {
     fn a_function_already_on_the_target_is_unchanged() {
         let f = function(&[format!("{A}:4")]);
         assert_eq!(
-            decide(&f, &[&target(&format!("{A}:4"))]),
+            decide(&f, &[&target(&format!("{A}:4"))], TODAY),
             Decision::Unchanged
         );
     }
@@ -185,7 +204,7 @@ mod tests {
             .map(|i| format!("arn:aws:lambda:us-east-1:123456789012:layer:l{i}:1"))
             .collect();
         let Decision::Skip { reason, after } =
-            decide(&function(&layers), &[&target(&format!("{A}:4"))])
+            decide(&function(&layers), &[&target(&format!("{A}:4"))], TODAY)
         else {
             panic!("expected a skip");
         };
@@ -196,23 +215,60 @@ mod tests {
     #[test]
     fn runtime_and_architecture_must_fit() {
         let t = target(&format!("{A}:4"));
-        let mut old_runtime = function(&[]);
-        old_runtime.runtime = Some("python3.9".into());
-        let Decision::Skip { reason, .. } = decide(&old_runtime, &[&t]) else {
+        let mut other_runtime = function(&[]);
+        other_runtime.runtime = Some("python3.13".into());
+        let Decision::Skip { reason, .. } = decide(&other_runtime, &[&t], TODAY) else {
             panic!()
         };
-        assert!(reason.contains("runtime python3.9"), "{reason}");
+        assert!(reason.contains("runtime python3.13"), "{reason}");
 
         let mut arm = function(&[]);
         arm.architectures = vec![Architecture::Arm64];
-        let Decision::Skip { reason, .. } = decide(&arm, &[&t]) else {
+        let Decision::Skip { reason, .. } = decide(&arm, &[&t], TODAY) else {
             panic!()
         };
         assert!(reason.contains("architecture arm64"), "{reason}");
 
+        let mut no_runtime = function(&[]);
+        no_runtime.runtime = None;
+        assert!(matches!(
+            decide(&no_runtime, &[&t], TODAY),
+            Decision::Skip { .. }
+        ));
+    }
+
+    #[test]
+    fn an_image_is_skipped_whatever_the_layer_declares() {
+        let mut t = target(&format!("{A}:4"));
+        t.runtimes.clear();
+        t.architectures.clear();
         let mut image = function(&[]);
-        image.runtime = None;
-        assert!(matches!(decide(&image, &[&t]), Decision::Skip { .. }));
+        image.package = Package::Image;
+        let Decision::Skip { reason, .. } = decide(&image, &[&t], TODAY) else {
+            panic!("an image function must be skipped")
+        };
+        assert!(reason.contains("PackageType Image"), "{reason}");
+    }
+
+    #[test]
+    fn a_runtime_aws_no_longer_lets_update_is_skipped_from_its_block_day() {
+        let mut t = target(&format!("{A}:4"));
+        t.runtimes.push("python3.9".into());
+        let mut old = function(&[]);
+        old.runtime = Some("python3.9".into());
+        let day_before = Date::ymd(2026, 3, 8);
+        assert!(matches!(
+            decide(&old, &[&t], day_before),
+            Decision::Change(_)
+        ));
+        let Decision::Skip { reason, .. } = decide(&old, &[&t], Date::ymd(2026, 3, 9)) else {
+            panic!("python3.9 updates are blocked from 2026-03-09")
+        };
+        assert!(
+            reason.starts_with("AWS no longer lets functions on python3.9 be updated"),
+            "{reason}"
+        );
+        assert!(reason.contains("since 2026-03-09"), "{reason}");
     }
 
     #[test]
@@ -224,7 +280,7 @@ mod tests {
         f.runtime = Some("nodejs20.x".into());
         f.architectures = vec![Architecture::Arm64];
         assert_eq!(
-            decide(&f, &[&t]),
+            decide(&f, &[&t], TODAY),
             Decision::Change(arns(&[format!("{A}:4")]))
         );
     }

@@ -88,16 +88,6 @@ pub fn parse_tag(text: &str) -> Result<(String, String)> {
     }
 }
 
-/// A request rate: a positive number.
-pub fn parse_rate(text: &str) -> Result<f64> {
-    match text.parse::<f64>() {
-        Ok(rate) if rate > 0.0 && rate.is_finite() => Ok(rate),
-        _ => Err(Error::usage(format!(
-            "expected a positive number of requests per second, got \"{text}\""
-        ))),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -146,14 +136,10 @@ mod tests {
     }
 
     #[test]
-    fn tag_and_rate_arguments_are_checked() {
+    fn tag_arguments_are_checked() {
         assert_eq!(parse_tag("env=dev").unwrap(), ("env".into(), "dev".into()));
         assert_eq!(parse_tag("k=").unwrap(), ("k".into(), "".into()));
         assert!(parse_tag("env").is_err());
         assert!(parse_tag("=x").is_err());
-        assert!(parse_rate("0").is_err());
-        assert!(parse_rate("-1").is_err());
-        assert!(parse_rate("inf").is_err());
-        assert_eq!(parse_rate("2.5").unwrap(), 2.5);
     }
 }

@@ -1,6 +1,7 @@
-//! What every task of a run shares: one client and one request pacer per region
-//! (Lambda's limits are per account and region), the retry limits, the progress
-//! bar, and a bounded pool to run tasks in.
+//! What every task of a run shares: one client per region, paced by the
+//! region's pacer (Lambda's quotas are per account and region; the pacer is
+//! `layer_aws`'s, shared by every request of the run), the retry limits, the
+//! progress bar, and the permits that bound how many updates are sent at once.
 
 use std::collections::BTreeMap;
 use std::future::Future;
@@ -8,20 +9,18 @@ use std::sync::Arc;
 
 use aws_sdk_lambda::Client;
 use indicatif::{ProgressBar, ProgressState, ProgressStyle};
-use layer_aws::RequestCounter;
+use layer_aws::Traffic;
 use layer_core::Result;
 use layer_core::cli::format_rate;
+use layer_core::platform::Date;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use crate::Args;
-use crate::update::{Limits, Pacer, Pacers};
-
-/// GetFunction / GetFunctionConfiguration have a limit of 100 a second; stay well below.
-const READS_PER_SECOND: f64 = 50.0;
+use crate::update::Limits;
 
 #[derive(Debug)]
 pub struct Region {
     pub client: Client,
-    pub pacers: Pacers,
 }
 
 #[derive(Debug)]
@@ -30,6 +29,8 @@ pub struct Session {
     pub limits: Limits,
     pub concurrency: usize,
     pub show_progress: bool,
+    /// Today, for the runtime lifecycle (`LAYER_TOOLS_TODAY` overrides the clock).
+    pub today: Date,
 }
 
 impl Session {
@@ -38,7 +39,7 @@ impl Session {
     pub async fn connect(
         args: &Args,
         regions: impl IntoIterator<Item = String>,
-        counter: &RequestCounter,
+        traffic: &Traffic,
     ) -> Result<Session> {
         let mut clients = BTreeMap::new();
         for region in regions {
@@ -50,11 +51,7 @@ impl Session {
             clients.insert(
                 region,
                 Region {
-                    client: layer_aws::lambda_client(&config, counter),
-                    pacers: Pacers {
-                        control: Pacer::per_second(args.rate),
-                        reads: Pacer::per_second(READS_PER_SECOND.max(args.rate)),
-                    },
+                    client: traffic.lambda(&config),
                 },
             );
         }
@@ -67,6 +64,7 @@ impl Session {
             },
             concurrency: args.concurrency as usize,
             show_progress: args.verbosity.show_progress(),
+            today: Date::today()?,
         })
     }
 
@@ -97,44 +95,36 @@ fn progress_style() -> ProgressStyle {
         .progress_chars("=> ")
 }
 
-/// Run `task` on every item, at most `concurrency` at a time; results in input order.
-pub async fn run_bounded<T, R, F, Fut>(session: &Arc<Session>, items: Vec<T>, task: F) -> Vec<R>
+/// Run `task` on every item, in input order, each with a sending permit:
+/// at most `concurrency` items hold one at a time, and an item lets its
+/// permit go as soon as it has sent what must be bounded (an update lets it go
+/// once AWS accepted it, before waiting for it to finish), so the next item
+/// starts then. Results in input order.
+pub async fn run_paced<T, R, F, Fut>(session: &Arc<Session>, items: Vec<T>, task: F) -> Vec<R>
 where
     T: Send + 'static,
     R: Send + 'static,
-    F: Fn(Arc<Session>, T) -> Fut + Send + Sync + 'static,
+    F: Fn(Arc<Session>, T, OwnedSemaphorePermit) -> Fut + Send + Sync + 'static,
     Fut: Future<Output = R> + Send + 'static,
 {
     let len = items.len();
-    let queue = Arc::new(std::sync::Mutex::new(
-        items
-            .into_iter()
-            .enumerate()
-            .collect::<std::collections::VecDeque<_>>(),
-    ));
+    let permits = Arc::new(Semaphore::new(session.concurrency.max(1)));
     let task = Arc::new(task);
-    let mut workers = tokio::task::JoinSet::new();
-    for _ in 0..session.concurrency.min(len) {
-        let queue = queue.clone();
-        let task = task.clone();
-        let session = session.clone();
-        workers.spawn(async move {
-            let mut done = Vec::new();
-            loop {
-                let next = queue.lock().unwrap().pop_front();
-                let Some((index, item)) = next else {
-                    return done;
-                };
-                done.push((index, task(session.clone(), item).await));
-            }
-        });
+    let mut running = tokio::task::JoinSet::new();
+    for (index, item) in items.into_iter().enumerate() {
+        let permit = permits
+            .clone()
+            .acquire_owned()
+            .await
+            .expect("the semaphore is never closed");
+        let (task, session) = (task.clone(), session.clone());
+        running.spawn(async move { (index, task(session, item, permit).await) });
     }
     let mut results: Vec<Option<R>> = (0..len).map(|_| None).collect();
-    while let Some(finished) = workers.join_next().await {
-        let finished = finished.unwrap_or_else(|err| std::panic::resume_unwind(err.into_panic()));
-        for (index, result) in finished {
-            results[index] = Some(result);
-        }
+    while let Some(finished) = running.join_next().await {
+        let (index, result) =
+            finished.unwrap_or_else(|err| std::panic::resume_unwind(err.into_panic()));
+        results[index] = Some(result);
     }
     results
         .into_iter()

@@ -6,17 +6,18 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
-use layer_aws::{RequestCounter, aws_error, is_error_code, lambda_types};
+use layer_aws::{Traffic, aws_error, is_error_code, lambda_types};
 use layer_core::arn::LayerVersionArn;
 use layer_core::cli::Summary;
 use layer_core::io::RecordWriter;
 use layer_core::sections::{AliasMove, Attachment, AttachmentStatus, names};
 use layer_core::{Context, Error, Record, Result};
 use serde_json::Map;
+use tokio::sync::OwnedSemaphorePermit;
 
 use crate::Args;
 use crate::plan::MAX_LAYERS;
-use crate::session::{Region, Session, run_bounded};
+use crate::session::{Region, Session, run_paced};
 use crate::update::{Applied, Limits, set_layers};
 
 /// What restoring one function came to.
@@ -31,26 +32,43 @@ pub enum Restore {
     Failed(String),
 }
 
+/// How a restore may go: `force` restores even where the function changed
+/// since the deploy; `dry_run` only says whether it would.
+#[derive(Debug, Clone, Copy)]
+pub struct Guard {
+    pub force: bool,
+    pub dry_run: bool,
+}
+
 /// Restore the `before` list (and alias) of a deploy's entry, guarded by what
-/// the deploy left behind (`after`); with `dry_run`, only say whether it would.
-/// Also returns the layers the function had when read.
+/// the deploy left behind (`after`). `sending` is held until the update is
+/// sent. Also returns the layers the function had when read.
 pub async fn restore(
     region: &Region,
     limits: Limits,
     deployed: &Attachment,
-    force: bool,
-    dry_run: bool,
+    guard: Guard,
+    sending: OwnedSemaphorePermit,
 ) -> (Restore, Option<Vec<LayerVersionArn>>) {
+    let Guard { force, dry_run } = guard;
     let (function, before, after) = (&deployed.function, &deployed.before, &deployed.after);
-    region.pacers.reads.wait().await;
+    // GetFunction: its own quota, and it has the layers and the RevisionId.
     let read = region
         .client
-        .get_function_configuration()
+        .get_function()
         .function_name(function)
         .send()
         .await;
-    let config = match read {
-        Ok(config) => config,
+    let config = match read.map(|out| out.configuration) {
+        Ok(Some(config)) => config,
+        Ok(None) => {
+            return (
+                Restore::Failed(format!(
+                    "AWS answered GetFunction of {function} without its configuration"
+                )),
+                None,
+            );
+        }
         Err(err) if is_error_code(&err, "ResourceNotFoundException") => {
             return (
                 Restore::Conflict("the function no longer exists".into()),
@@ -80,11 +98,11 @@ pub async fn restore(
     } else {
         match set_layers(
             &region.client,
-            &region.pacers,
             limits,
             function,
             before,
             config.revision_id(),
+            sending,
         )
         .await
         {
@@ -115,7 +133,6 @@ async fn restore_alias(
     force: bool,
     dry_run: bool,
 ) -> Restore {
-    region.pacers.control.wait().await;
     let read = region
         .client
         .get_alias()
@@ -142,7 +159,6 @@ async fn restore_alias(
     if dry_run {
         return Restore::Planned;
     }
-    region.pacers.control.wait().await;
     let done = match &alias.before {
         Some(version) => region
             .client
@@ -187,7 +203,7 @@ struct Undo {
 pub async fn run(
     args: &Args,
     mut records: Vec<Record>,
-    counter: &RequestCounter,
+    traffic: &Traffic,
     summary: &Summary,
 ) -> Result<()> {
     let work = collect(&records)?;
@@ -195,11 +211,12 @@ pub async fn run(
         tracing::warn!("the deploy records changed no function: nothing to undo");
     }
     let regions: BTreeSet<String> = work.iter().map(|u| u.entry.region.clone()).collect();
-    let session = Arc::new(Session::connect(args, regions, counter).await?);
+    let session = Arc::new(Session::connect(args, regions, traffic).await?);
     let bar = session.progress(work.len(), "restoring");
     let task_bar = bar.clone();
     let (force, dry_run) = (args.force, args.dry_run);
-    let results = run_bounded(&session, work.clone(), move |session, undo| {
+    let guard = Guard { force, dry_run };
+    let results = run_paced(&session, work.clone(), move |session, undo, sending| {
         let bar = task_bar.clone();
         async move {
             let entry = &undo.entry;
@@ -207,8 +224,8 @@ pub async fn run(
                 session.region(&entry.region),
                 session.limits,
                 entry,
-                force,
-                dry_run,
+                guard,
+                sending,
             )
             .await;
             bar.inc(1);

@@ -1,43 +1,21 @@
 //! Changing one function safely: `UpdateFunctionConfiguration` with the
 //! function's `RevisionId`, retries of conflicts and throttling with backoff and
 //! jitter (bounded in count and time), then waiting for `LastUpdateStatus`.
+//!
+//! Every request goes through the region's pacer (in the client). The update
+//! is sent holding a sending permit, which is let go as soon as AWS accepted
+//! it: the wait that follows polls `GetFunction` (its own 100/s quota) and
+//! never holds up the next function's update.
 
 use std::time::{Duration, Instant};
+
+use tokio::sync::OwnedSemaphorePermit;
 
 use aws_sdk_lambda::Client;
 use aws_sdk_lambda::types::LastUpdateStatus;
 use layer_aws::retry::backoff;
 use layer_aws::{aws_error, is_error_code};
 use layer_core::arn::LayerVersionArn;
-
-/// Spaces requests evenly: at most `rate` a second, shared by every task.
-/// Evenly rather than in bursts, so that a run stays under a token-bucket limit
-/// whatever else it is doing.
-#[derive(Debug)]
-pub struct Pacer {
-    period: Duration,
-    next: std::sync::Mutex<Instant>,
-}
-
-impl Pacer {
-    pub fn per_second(rate: f64) -> Pacer {
-        Pacer {
-            period: Duration::from_secs_f64(1.0 / rate),
-            next: std::sync::Mutex::new(Instant::now()),
-        }
-    }
-
-    /// Wait for this caller's turn.
-    pub async fn wait(&self) {
-        let at = {
-            let mut next = self.next.lock().unwrap();
-            let at = (*next).max(Instant::now());
-            *next = at + self.period;
-            at
-        };
-        tokio::time::sleep_until(at.into()).await;
-    }
-}
 
 /// How hard to try.
 #[derive(Debug, Clone, Copy)]
@@ -50,15 +28,6 @@ pub struct Limits {
     pub wait_for: Duration,
 }
 
-/// The request pacing shared by every task of a run.
-#[derive(Debug)]
-pub struct Pacers {
-    /// Control-plane calls (updates, publishes, aliases, listing).
-    pub control: Pacer,
-    /// GetFunction / GetFunctionConfiguration, which have a limit of their own.
-    pub reads: Pacer,
-}
-
 /// What became of an update.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Applied {
@@ -69,20 +38,43 @@ pub enum Applied {
     Failed(String),
 }
 
-/// Set a function's layers, guarded by the revision it was read at.
+/// Set a function's layers, guarded by the revision it was read at; `sending`
+/// is held until AWS has accepted (or refused) the update.
 pub async fn set_layers(
     client: &Client,
-    pacers: &Pacers,
     limits: Limits,
     function: &str,
     layers: &[LayerVersionArn],
     revision_id: Option<&str>,
+    sending: OwnedSemaphorePermit,
 ) -> Applied {
+    let sent = send_update(client, limits, function, layers, revision_id).await;
+    drop(sending);
+    match sent {
+        Sent::InProgress => wait_until_done(client, limits, function).await,
+        Sent::Finished(applied) => applied,
+    }
+}
+
+/// What AWS said to an update.
+enum Sent {
+    /// Accepted, still `InProgress`: wait for it.
+    InProgress,
+    /// Done, failed or refused.
+    Finished(Applied),
+}
+
+async fn send_update(
+    client: &Client,
+    limits: Limits,
+    function: &str,
+    layers: &[LayerVersionArn],
+    revision_id: Option<&str>,
+) -> Sent {
     let started = Instant::now();
     let mut attempt = 0;
     loop {
         attempt += 1;
-        pacers.control.wait().await;
         let sent = client
             .update_function_configuration()
             .function_name(function)
@@ -95,25 +87,23 @@ pub async fn set_layers(
         let err = match sent {
             Ok(out) => {
                 return match out.last_update_status() {
-                    Some(LastUpdateStatus::InProgress) => {
-                        wait_until_done(client, pacers, limits, function).await
-                    }
-                    Some(LastUpdateStatus::Failed) => {
-                        Applied::Failed(update_failed(out.last_update_status_reason()))
-                    }
-                    _ => Applied::Done {
+                    Some(LastUpdateStatus::InProgress) => Sent::InProgress,
+                    Some(LastUpdateStatus::Failed) => Sent::Finished(Applied::Failed(
+                        update_failed(out.last_update_status_reason()),
+                    )),
+                    _ => Sent::Finished(Applied::Done {
                         revision_id: out.revision_id().map(str::to_string),
-                    },
+                    }),
                 };
             }
             Err(err) => err,
         };
         if is_error_code(&err, "PreconditionFailedException") {
-            return Applied::Failed(
+            return Sent::Finished(Applied::Failed(
                 "the function was changed by someone else after it was read (its RevisionId no \
                  longer matches); nothing was overwritten; run again to plan from its current state"
                     .into(),
-            );
+            ));
         }
         let retryable = [
             "ResourceConflictException",
@@ -124,34 +114,30 @@ pub async fn set_layers(
         .any(|code| is_error_code(&err, code));
         let message = format!("{:#}", aws_error(&format!("updating {function}"), err));
         if !retryable {
-            return Applied::Failed(message);
+            return Sent::Finished(Applied::Failed(message));
         }
         let delay = backoff(attempt);
         if attempt >= limits.max_attempts || started.elapsed() + delay > limits.retry_for {
-            return Applied::Failed(format!(
+            return Sent::Finished(Applied::Failed(format!(
                 "{message} (gave up after {attempt} attempts in {:.0} s)",
                 started.elapsed().as_secs_f64()
-            ));
+            )));
         }
         tracing::debug!("{message}; retrying in {delay:?}");
         tokio::time::sleep(delay).await;
     }
 }
 
-/// Poll `GetFunctionConfiguration` until the update is no longer `InProgress`,
-/// within a bounded wait.
-pub async fn wait_until_done(
-    client: &Client,
-    pacers: &Pacers,
-    limits: Limits,
-    function: &str,
-) -> Applied {
+/// Poll `GetFunction` (its own quota, and it reports `LastUpdateStatus`)
+/// until the update is no longer `InProgress`, within a bounded wait: every
+/// second for ten polls (most updates take one to a few seconds), then every
+/// three seconds.
+pub async fn wait_until_done(client: &Client, limits: Limits, function: &str) -> Applied {
     let started = Instant::now();
     let mut poll = 0;
     loop {
         poll += 1;
-        // 0.5 s, 1 s, 2 s, then every 2 s: most updates finish within seconds.
-        let pause = Duration::from_millis(500 * (1 << poll.min(3)) / 2);
+        let pause = Duration::from_secs(if poll <= 10 { 1 } else { 3 });
         if started.elapsed() + pause > limits.wait_for {
             return Applied::Failed(format!(
                 "the update was still InProgress after {} s; check the function and run again",
@@ -159,23 +145,11 @@ pub async fn wait_until_done(
             ));
         }
         tokio::time::sleep(pause).await;
-        pacers.reads.wait().await;
-        let read = client
-            .get_function_configuration()
-            .function_name(function)
-            .send()
-            .await;
-        match read {
-            Ok(config) => match config.last_update_status() {
-                Some(LastUpdateStatus::InProgress) => continue,
-                Some(LastUpdateStatus::Failed) => {
-                    return Applied::Failed(update_failed(config.last_update_status_reason()));
-                }
-                _ => {
-                    return Applied::Done {
-                        revision_id: config.revision_id().map(str::to_string),
-                    };
-                }
+        let read = client.get_function().function_name(function).send().await;
+        let config = match read {
+            Ok(out) => match out.configuration {
+                Some(config) => config,
+                None => continue,
             },
             Err(err) if is_error_code(&err, "TooManyRequestsException") => continue,
             Err(err) => {
@@ -183,6 +157,17 @@ pub async fn wait_until_done(
                     "{:#}",
                     aws_error(&format!("waiting for {function}'s update"), err)
                 ));
+            }
+        };
+        match config.last_update_status() {
+            Some(LastUpdateStatus::InProgress) => continue,
+            Some(LastUpdateStatus::Failed) => {
+                return Applied::Failed(update_failed(config.last_update_status_reason()));
+            }
+            _ => {
+                return Applied::Done {
+                    revision_id: config.revision_id().map(str::to_string),
+                };
             }
         }
     }

@@ -3,8 +3,9 @@
 //! (conflicts, InProgress updates, throttling, a healthy Invoke).
 
 use layer_test_harness::proxy::{AwsModel, Bucket, Fault, Proxy, Rule};
+use layer_test_harness::runtimes::RuntimeLifecycle;
 use layer_test_harness::schema::parse_valid_lines;
-use layer_test_harness::{Account, FunctionSpec, REGION, moto, snapshot};
+use layer_test_harness::{Account, FunctionSpec, REGION, moto, snapshot, zip_bytes};
 use serde_json::{Value, json};
 
 /// A list of layer ARNs, comparable with what the tool and AWS report.
@@ -126,6 +127,15 @@ async fn api_on_the_first_of(account: &Account, n: usize) -> Vec<String> {
         .create_function(REGION, &FunctionSpec::new("api").layer(&common[0]))
         .await;
     common
+}
+
+/// Functions of these names, each on the one layer version `arn`.
+async fn functions_on(account: &Account, names: &[&str], arn: &str) {
+    for name in names {
+        account
+            .create_function(REGION, &FunctionSpec::new(*name).layer(arn))
+            .await;
+    }
 }
 
 /// How many `UpdateFunctionConfiguration` requests for `function` the proxy saw.
@@ -300,7 +310,7 @@ async fn selectors_choose_functions_and_incompatible_ones_are_skipped() {
     for spec in [
         FunctionSpec::new("svc-api-dev").tag("team", "a"),
         FunctionSpec::new("svc-old-dev")
-            .runtime("python3.9")
+            .runtime("python3.13")
             .tag("team", "a"),
         FunctionSpec::new("svc-arm-dev")
             .architecture("arm64")
@@ -333,7 +343,7 @@ async fn selectors_choose_functions_and_incompatible_ones_are_skipped() {
         old["reason"]
             .as_str()
             .unwrap()
-            .contains("runtime python3.9"),
+            .contains("runtime python3.13"),
         "{old}"
     );
     let arm = entry(out, "svc-arm-dev");
@@ -638,11 +648,7 @@ async fn to_version_points_users_at_an_older_version() {
 async fn a_failed_smoke_test_rolls_every_changed_function_back() {
     let account = Account::new().await;
     let common = layer_versions(&account, "common", 2).await;
-    for name in ["api", "worker", "health"] {
-        account
-            .create_function(REGION, &FunctionSpec::new(name).layer(&common[0]))
-            .await;
-    }
+    functions_on(&account, &["api", "worker", "health"], &common[0]).await;
     // moto without a Docker engine answers Invoke with FunctionError: Handled.
     let run = attach(
         &account,
@@ -768,7 +774,7 @@ async fn conflicts_and_in_progress_updates_are_waited_out() {
     // "slow" takes a while: the update answers InProgress, and so do two polls.
     proxy.add_rule(Rule::new("UpdateFunctionConfiguration", Fault::in_progress()).function("slow"));
     proxy.add_rule(
-        Rule::new("GetFunctionConfiguration", Fault::in_progress())
+        Rule::new("GetFunction", Fault::in_progress())
             .function("slow")
             .times(2),
     );
@@ -797,7 +803,9 @@ async fn conflicts_and_in_progress_updates_are_waited_out() {
     };
     assert_eq!(updates_of("busy"), 3);
     assert_eq!(updates_of("slow"), 1);
-    let polls = proxy.requests("GetFunctionConfiguration");
+    // Polled with GetFunction (its own quota), never GetFunctionConfiguration.
+    assert_eq!(proxy.stats("GetFunctionConfiguration").received, 0);
+    let polls = proxy.requests("GetFunction");
     assert_eq!(
         polls
             .iter()
@@ -907,13 +915,27 @@ async fn stays_under_the_rate_limit_by_default_and_recovers_above_it() {
     let run = attach(
         &account,
         Some(proxy.endpoint()),
-        &[],
+        &["-v"],
         &lines(&[record(&common[1])]),
     );
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert_eq!(proxy.stats("UpdateFunctionConfiguration").received, 40);
     let throttled: usize = proxy.all_stats().values().map(|s| s.throttled).sum();
     assert_eq!(throttled, 0, "the default rate stays under Lambda's limit");
+    // No redundant calls: the shared bucket took the listing, the layer
+    // version and one update per function; every update (InProgress for 1 s
+    // under the model) was polled with GetFunction, about once.
+    let report = proxy.bucket_report();
+    assert_eq!(proxy.bucket(Bucket::Shared).requests, 42, "{report}");
+    let polls = proxy.bucket(Bucket::GetFunction).requests;
+    assert!((40..=44).contains(&polls), "{report}");
+    // -v reports the calls per bucket, as the pacer counted them.
+    assert!(
+        run.stderr
+            .contains("Lambda requests per quota bucket, us-east-1: GetFunction"),
+        "{}",
+        run.stderr
+    );
 
     // Told to go faster than the limit, it is throttled, and still updates everything.
     let fast = Proxy::start(moto().endpoint());
@@ -924,8 +946,8 @@ async fn stays_under_the_rate_limit_by_default_and_recovers_above_it() {
         &lines(&[record(&common[2])]),
     );
     assert_eq!(run.code, 0, "{}", run.stderr);
-    // The updates and their polls (GetFunctionConfiguration) share one bucket:
-    // whichever of them AWS throttles, the run recovers.
+    // Paced at 60/s against a quota of 15/s: AWS throttles, and the run
+    // recovers (the SDK's retry, then the tool's own for updates).
     let shared = fast.bucket(Bucket::Shared);
     assert!(shared.throttled > 0, "{}", fast.bucket_report());
     let stats = fast.stats("UpdateFunctionConfiguration");
@@ -1202,4 +1224,166 @@ async fn an_unhealthy_answer_rolls_back_layers_and_an_existing_alias() {
         .await
         .unwrap();
     assert_eq!(alias.function_version(), Some("1"));
+}
+
+#[tokio::test]
+async fn blocked_runtimes_and_container_images_are_skipped_with_the_reason() {
+    let account = Account::new().await;
+    // Both versions declare python3.9 and python3.11: only the runtime
+    // lifecycle and the package type stand in the way.
+    let mut common = Vec::new();
+    for i in 0..2 {
+        let published = account
+            .lambda(REGION)
+            .await
+            .publish_layer_version()
+            .layer_name("common")
+            .content(
+                aws_sdk_lambda::types::LayerVersionContentInput::builder()
+                    .zip_file(zip_bytes(&[("python/v.py", format!("V = {i}").as_bytes())]).into())
+                    .build(),
+            )
+            .compatible_runtimes(aws_sdk_lambda::types::Runtime::Python39)
+            .compatible_runtimes(aws_sdk_lambda::types::Runtime::Python311)
+            .send()
+            .await
+            .unwrap();
+        common.push(published.layer_version_arn().unwrap().to_string());
+    }
+    account
+        .create_function(
+            REGION,
+            &FunctionSpec::new("legacy")
+                .runtime("python3.9")
+                .layer(&common[0]),
+        )
+        .await;
+    account
+        .create_function(REGION, &FunctionSpec::new("current").layer(&common[0]))
+        .await;
+    account
+        .create_function(REGION, &FunctionSpec::new("boxed").image())
+        .await;
+    let input = lines(&[record(&common[1])]);
+    let on = |day: &str| {
+        Proxy::start_with(
+            account.endpoint(),
+            AwsModel::aws().runtimes(Some(RuntimeLifecycle::aws().on(day))),
+        )
+    };
+
+    // The day before AWS blocks python3.9 updates: it is updated.
+    let proxy = on("2026-03-08");
+    let mut command = account.command(BIN);
+    let out = command
+        .env("AWS_ENDPOINT_URL", proxy.endpoint())
+        .env("LAYER_TOOLS_TODAY", "2026-03-08")
+        .args(["--dry-run", "--function", "legacy", "--function", "boxed"])
+        .write_stdin(input.clone())
+        .output()
+        .unwrap();
+    let records = parse_valid_lines(&out.stdout);
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(entry(&records[0], "legacy")["status"], "planned");
+    let boxed = entry(&records[0], "boxed");
+    assert_eq!(boxed["status"], "skipped", "{boxed}");
+    assert!(
+        boxed["reason"]
+            .as_str()
+            .unwrap()
+            .contains("container image function (PackageType Image)"),
+        "{boxed}"
+    );
+
+    // From the block day on: skipped with the reason, never sent to AWS.
+    let proxy = on("2026-03-09");
+    let out = account
+        .command(BIN)
+        .env("AWS_ENDPOINT_URL", proxy.endpoint())
+        .env("LAYER_TOOLS_TODAY", "2026-03-09")
+        .write_stdin(input.clone())
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let records = parse_valid_lines(&out.stdout);
+    let legacy = entry(&records[0], "legacy");
+    assert_eq!(legacy["status"], "skipped", "{legacy}");
+    let reason = legacy["reason"].as_str().unwrap();
+    assert!(
+        reason.starts_with("AWS no longer lets functions on python3.9 be updated")
+            && reason.contains("since 2026-03-09"),
+        "{reason}"
+    );
+    assert_eq!(entry(&records[0], "current")["status"], "updated");
+    assert_eq!(updates_of(&proxy, "legacy"), 0);
+    assert_eq!(proxy.stats("UpdateFunctionConfiguration").refused, 0);
+    assert_eq!(
+        account.function_layers(REGION, "legacy").await,
+        list![&common[0]]
+    );
+
+    // A day that is not a date is a usage error, before any AWS call.
+    let out = account
+        .command(BIN)
+        .env("AWS_ENDPOINT_URL", proxy.endpoint())
+        .env("LAYER_TOOLS_TODAY", "yesterday")
+        .write_stdin(input)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("LAYER_TOOLS_TODAY=yesterday is not a date")
+    );
+}
+
+#[tokio::test]
+async fn a_failed_smoke_test_also_rolls_back_functions_whose_publish_step_failed() {
+    let account = Account::new().await;
+    let common = layer_versions(&account, "common", 2).await;
+    functions_on(&account, &["api", "worker", "health"], &common[0]).await;
+    let proxy = Proxy::start(account.endpoint());
+    // The layers of "worker" change, then publishing its version is refused.
+    proxy.add_rule(
+        Rule::new(
+            "PublishVersion",
+            Fault::error(
+                400,
+                "InvalidParameterValueException",
+                "refused for the test",
+            ),
+        )
+        .function("worker"),
+    );
+    // moto without a Docker engine answers Invoke with FunctionError: Handled.
+    let run = attach(
+        &account,
+        Some(proxy.endpoint()),
+        &[
+            "--publish-version",
+            "--smoke",
+            "health",
+            "--undo-on-failure",
+        ],
+        &lines(&[record(&common[1])]),
+    );
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    for name in ["api", "worker", "health"] {
+        let e = entry(&run.records[0], name);
+        assert_eq!(e["status"], "restored", "{name}: {e}");
+        assert_eq!(
+            account.function_layers(REGION, name).await,
+            list![&common[0]],
+            "{name}"
+        );
+    }
+    assert!(
+        run.stderr.contains("rolled back 3 of 3 changed functions"),
+        "{}",
+        run.stderr
+    );
 }

@@ -6,9 +6,11 @@ use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use layer_core::{Error, Result};
 
+use crate::pace::{Pacers, Rates};
+
 /// The AWS flags every AWS tool takes (flatten into the tool's `Args`).
 /// The standard `AWS_*` environment variables work too; flags win over them.
-#[derive(Debug, Clone, Default, clap::Args)]
+#[derive(Debug, Clone, clap::Args)]
 #[command(next_help_heading = "AWS")]
 pub struct AwsArgs {
     /// AWS region, e.g. eu-west-1 [default: AWS_REGION, AWS_DEFAULT_REGION, or the profile's region].
@@ -26,12 +28,40 @@ pub struct AwsArgs {
     pub endpoint_url: Option<String>,
 
     /// Attempts per AWS request, the first included; throttling and transient
-    /// errors are retried with adaptive backoff up to this count.
+    /// errors are retried with exponential backoff and jitter up to this count.
     #[arg(long, value_name = "N", default_value_t = 6, value_parser = clap::value_parser!(u32).range(1..=20))]
     pub max_attempts: u32,
+
+    /// Lambda requests per second, at most, per account and region, in Lambda's
+    /// shared control-plane quota (15/s, shared with everything else in the
+    /// account); GetFunction (100/s) and GetPolicy (15/s) are paced at the same
+    /// fraction of theirs. Every Lambda request of the run is paced, retries included.
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_RATE, value_parser = crate::pace::parse_rate)]
+    pub rate: f64,
+}
+
+/// `--rate`'s default: Lambda's shared quota less one request a second for
+/// whatever else runs in the account.
+pub const DEFAULT_RATE: f64 = 14.0;
+
+impl Default for AwsArgs {
+    fn default() -> Self {
+        AwsArgs {
+            regions: Vec::new(),
+            profile: None,
+            endpoint_url: None,
+            max_attempts: 6,
+            rate: DEFAULT_RATE,
+        }
+    }
 }
 
 impl AwsArgs {
+    /// The run's pacers (one per account and region) at `--rate`.
+    pub fn pacers(&self) -> Pacers {
+        Pacers::new(Rates::share(self.rate))
+    }
+
     /// The regions to work in: every `--region`, or the one default region.
     /// Missing region is an error up front: the SDK's own error for it comes
     /// late and is hard to read.
@@ -82,11 +112,14 @@ impl AwsArgs {
         chain.region().await.map(|region| region.to_string())
     }
 
-    /// An SDK config for one region, with adaptive retry and bounded timeouts.
+    /// An SDK config for one region, with standard retry and bounded timeouts.
+    /// Standard, not adaptive: Lambda's requests are paced under its quotas
+    /// ([`crate::pace`]), and adaptive retry would slow every later request of
+    /// a client after a few throttles from another caller in the account.
     pub async fn sdk_config(&self, region: &str) -> Result<SdkConfig> {
         let mut loader = aws_config::defaults(BehaviorVersion::latest())
             .region(Region::new(region.to_string()))
-            .retry_config(RetryConfig::adaptive().with_max_attempts(self.max_attempts))
+            .retry_config(RetryConfig::standard().with_max_attempts(self.max_attempts))
             .timeout_config(
                 TimeoutConfig::builder()
                     .connect_timeout(Duration::from_secs(5))

@@ -6,12 +6,21 @@
 //! roll-forward all need the full picture.
 
 use aws_sdk_lambda::Client;
-use aws_sdk_lambda::types::{FunctionConfiguration, FunctionVersion};
+use aws_sdk_lambda::types::{FunctionConfiguration, FunctionVersion, PackageType};
 use layer_core::Result;
 use layer_core::arn::{LayerArn, LayerVersionArn};
 use layer_core::platform::{Architecture, Runtime};
 
 use crate::{aws_error, lambda_types};
+
+/// How a function's code is deployed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Package {
+    /// A .zip archive on a managed runtime: it can use layers.
+    Zip,
+    /// A container image: it has no managed runtime and cannot use layers.
+    Image,
+}
 
 /// One function, or one published version of it.
 #[derive(Debug, Clone, PartialEq)]
@@ -22,6 +31,7 @@ pub struct FunctionInfo {
     /// `$LATEST` or a published version number.
     pub version: String,
     pub runtime: Option<Runtime>,
+    pub package: Package,
     pub architectures: Vec<Architecture>,
     /// The function's layers, in order.
     pub layers: Vec<LayerVersionArn>,
@@ -56,6 +66,10 @@ impl FunctionInfo {
         Ok(FunctionInfo {
             arn: arn.to_string(),
             runtime: config.runtime().map(lambda_types::runtime),
+            package: match config.package_type() {
+                Some(PackageType::Image) => Package::Image,
+                _ => Package::Zip,
+            },
             architectures: lambda_types::architectures(config.architectures())?,
             layers: lambda_types::function_layers(config.layers(), &name)?,
             revision_id: config.revision_id().map(str::to_string),

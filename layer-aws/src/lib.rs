@@ -1,5 +1,6 @@
-//! What every AWS tool shares: the `--region/--profile/--endpoint-url` flags,
-//! building an SDK config from them (with adaptive retry and timeouts), turning
+//! What every AWS tool shares: the `--region/--profile/--endpoint-url/--rate`
+//! flags, building an SDK config from them (with standard retry and timeouts),
+//! pacing Lambda's requests under its quotas (one pacer per account and region), turning
 //! SDK errors into messages a person can act on, Lambda's answers parsed into
 //! `layer_core` types, the request counter, the backoff of our own retry loops,
 //! and starting the async runtime.
@@ -9,14 +10,16 @@ pub mod dates;
 mod errors;
 pub mod inventory;
 pub mod lambda_types;
+pub mod pace;
 pub mod requests;
 pub mod retry;
 
 use std::future::Future;
 
-pub use config::{AwsArgs, validate_region};
+pub use config::{AwsArgs, DEFAULT_RATE, validate_region};
 pub use errors::{aws_error, is_error_code};
-pub use requests::{RequestCounter, lambda_client};
+pub use pace::{Bucket, Pacer, Pacers, Rates};
+pub use requests::{RequestCounter, Traffic, lambda_client};
 
 pub use aws_config::SdkConfig;
 

@@ -101,15 +101,50 @@ impl Intercept for RequestCounter {
     }
 }
 
-/// A Lambda client whose requests `counter` counts.
+/// A Lambda client whose requests `pacer` (the pacer of the config's account
+/// and region) paces and `counter` counts.
 pub fn lambda_client(
     config: &aws_config::SdkConfig,
     counter: &RequestCounter,
+    pacer: &crate::Pacer,
 ) -> aws_sdk_lambda::Client {
-    let config = aws_sdk_lambda::config::Builder::from(config)
+    let config = pacer
+        .lambda_config(config)
         .interceptor(counter.clone())
         .build();
     aws_sdk_lambda::Client::from_conf(config)
+}
+
+/// A run's AWS traffic: every request counted, every Lambda request paced by
+/// the pacer of its account and region. One per run, shared by every client.
+#[derive(Debug, Clone)]
+pub struct Traffic {
+    pub counter: RequestCounter,
+    pub pacers: crate::Pacers,
+}
+
+impl Traffic {
+    /// Traffic paced at the flags' `--rate`.
+    pub fn new(aws: &crate::AwsArgs) -> Traffic {
+        Traffic {
+            counter: RequestCounter::default(),
+            pacers: aws.pacers(),
+        }
+    }
+
+    /// A Lambda client for the config's region (in the run's own account),
+    /// counted and paced.
+    pub fn lambda(&self, config: &aws_config::SdkConfig) -> aws_sdk_lambda::Client {
+        let region = config.region().map(|r| r.to_string()).unwrap_or_default();
+        lambda_client(config, &self.counter, &self.pacers.region(&region))
+    }
+
+    /// Log what was sent, at -v: the request count per service and operation,
+    /// then per Lambda quota bucket of each account and region.
+    pub fn log(&self) {
+        self.counter.log();
+        self.pacers.log();
+    }
 }
 
 #[cfg(test)]

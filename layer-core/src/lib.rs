@@ -16,6 +16,7 @@ pub mod cli;
 pub mod error;
 pub mod hex;
 pub mod io;
+pub mod lifecycle;
 pub mod platform;
 pub mod record;
 pub mod retention;

@@ -1,6 +1,6 @@
 //! What a layer or a function runs on: Lambda runtimes and architectures, and
 //! the table of facts about Lambda's Python runtimes (Python version, the OS
-//! and its glibc) that layer-pack's checks need.
+//! and its glibc, deprecation and block dates: [`crate::lifecycle`]).
 //!
 //! Every tool reads and writes these types; sections carry them as the strings
 //! Lambda uses (`python3.12`, `arm64`).
@@ -11,6 +11,7 @@ use std::str::FromStr;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
+pub use crate::lifecycle::{Date, Os, RuntimeLifecycle, Stage, lifecycle};
 
 /// A Lambda Python runtime of the table, e.g. `python3.11`: what `layer-pack`
 /// can build for.
@@ -57,22 +58,19 @@ impl PythonRuntime {
         format!("3{}", self.minor)
     }
 
+    /// Its row of the runtime lifecycle table (every runtime of the table has one).
+    pub fn lifecycle(&self) -> &'static RuntimeLifecycle {
+        lifecycle(&self.to_string()).expect("every Python runtime of the table has a lifecycle row")
+    }
+
     /// The OS Lambda runs this runtime on.
     pub fn os(&self) -> &'static str {
-        if self.minor <= 11 {
-            "Amazon Linux 2"
-        } else {
-            "Amazon Linux 2023"
-        }
+        self.lifecycle().os.name()
     }
 
     /// The glibc of that OS: 2.26 on Amazon Linux 2, 2.34 on Amazon Linux 2023.
     pub fn glibc(&self) -> Glibc {
-        if self.minor <= 11 {
-            Glibc(2, 26)
-        } else {
-            Glibc(2, 34)
-        }
+        self.lifecycle().glibc()
     }
 }
 
@@ -103,6 +101,12 @@ impl Runtime {
             Runtime::Python(python) => python.to_string().into(),
             Runtime::Other(id) => id.as_str().into(),
         }
+    }
+
+    /// Its row of the runtime lifecycle table, for any runtime the table knows
+    /// (python3.8 and older included).
+    pub fn lifecycle(&self) -> Option<&'static RuntimeLifecycle> {
+        lifecycle(&self.as_str())
     }
 
     /// The Python runtime of the table, if this is one.
@@ -291,6 +295,13 @@ mod tests {
         let py312 = PythonRuntime::parse("python3.12").unwrap();
         assert_eq!(py312.glibc(), Glibc(2, 34));
         assert_eq!(py312.os(), "Amazon Linux 2023");
+        for minor in KNOWN_MINORS {
+            let row = PythonRuntime { minor }.lifecycle();
+            assert_eq!(row.runtime, format!("python3.{minor}"));
+        }
+        // Runtimes outside the build table still have their dates.
+        assert!(Runtime::from("python3.8").lifecycle().is_some());
+        assert!(Runtime::from("nodejs20.x").lifecycle().is_none());
     }
 
     #[test]

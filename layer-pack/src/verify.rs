@@ -5,6 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::io::Read;
 use std::path::Path;
 
+use layer_core::platform::{Date, Stage};
 use layer_core::sections::{Check, Finding, Severity};
 use layer_core::{Error, Result};
 use rayon::prelude::*;
@@ -78,7 +79,31 @@ pub fn check_tree(
         ));
     }
     findings.push(unzipped_size(tree.unzipped_bytes()));
+    findings.extend(deprecated_runtimes(targets, Date::today()?));
     Ok(findings)
+}
+
+/// A warning per declared runtime AWS has deprecated on `today`: functions on
+/// it get no patches, and from its block date cannot be updated to take a layer.
+fn deprecated_runtimes(targets: &[Target], today: Date) -> Vec<Finding> {
+    let mut runtimes: Vec<PythonRuntime> = targets.iter().map(|t| t.runtime).collect();
+    runtimes.sort();
+    runtimes.dedup();
+    runtimes
+        .into_iter()
+        .filter(|runtime| runtime.lifecycle().stage(today) != Stage::Supported)
+        .map(|runtime| {
+            finding(
+                Severity::Warning,
+                Check::Runtime,
+                None,
+                format!(
+                    "{}: build the layer for a supported runtime",
+                    runtime.lifecycle().describe(today)
+                ),
+            )
+        })
+        .collect()
 }
 
 /// Python code next to `python/` instead of inside it is never imported.
@@ -730,6 +755,27 @@ mod tests {
                 policy
             )
             .is_none()
+        );
+    }
+
+    #[test]
+    fn a_deprecated_runtime_is_a_warning_from_its_deprecation_day() {
+        let targets = [
+            target("python3.9", "x86_64"),
+            target("python3.9", "arm64"),
+            target("python3.12", "x86_64"),
+        ];
+        assert!(deprecated_runtimes(&targets, Date::ymd(2025, 12, 14)).is_empty());
+        let found = deprecated_runtimes(&targets, Date::ymd(2025, 12, 15));
+        assert_eq!(found.len(), 1, "one finding per runtime: {found:?}");
+        assert_eq!(found[0].severity, Severity::Warning);
+        assert_eq!(found[0].check, Check::Runtime);
+        assert!(
+            found[0]
+                .message
+                .starts_with("python3.9 is deprecated since 2025-12-15; AWS blocks updates"),
+            "{}",
+            found[0].message
         );
     }
 

@@ -1,7 +1,8 @@
 //! The AWS clients of a run, one set per region, all counting their requests
-//! with one [`RequestCounter`] (reported on stderr at -v; the benchmark reads it).
+//! and pacing Lambda's with the run's one [`Traffic`] (reported on stderr at
+//! -v; the benchmark reads it).
 
-use layer_aws::{AwsArgs, RequestCounter};
+use layer_aws::{AwsArgs, Traffic};
 use layer_core::Result;
 
 /// The clients for one region.
@@ -24,28 +25,28 @@ impl Clients {
     pub async fn for_regions(
         aws: &AwsArgs,
         regions: &[String],
-        counter: &RequestCounter,
+        traffic: &Traffic,
     ) -> Result<Clients> {
         let mut built = Vec::new();
         for region in regions {
-            built.push(RegionClients::new(aws, region, counter).await?);
+            built.push(RegionClients::new(aws, region, traffic).await?);
         }
         Ok(Clients { regions: built })
     }
 }
 
 impl RegionClients {
-    pub async fn new(aws: &AwsArgs, region: &str, counter: &RequestCounter) -> Result<Self> {
+    pub async fn new(aws: &AwsArgs, region: &str, traffic: &Traffic) -> Result<Self> {
         let config = aws.sdk_config(region).await?;
         // Against an emulator at an IP address, virtual-host bucket names
         // (bucket.127.0.0.1) do not resolve: address buckets by path there.
         let s3 = aws_sdk_s3::config::Builder::from(&config)
-            .interceptor(counter.clone())
+            .interceptor(traffic.counter.clone())
             .force_path_style(config.endpoint_url().is_some())
             .build();
         Ok(RegionClients {
             region: region.to_string(),
-            lambda: layer_aws::lambda_client(&config, counter),
+            lambda: traffic.lambda(&config),
             s3: aws_sdk_s3::Client::from_conf(s3),
         })
     }

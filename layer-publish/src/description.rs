@@ -56,6 +56,17 @@ pub fn short_hash_of(description: &str) -> Option<&str> {
     (is_hex && ends).then_some(hash)
 }
 
+/// The semantic version a description written by [`describe`] carries
+/// (`1.4.0` of `Shared code (v1.4.0 sha256:9f86d081884c)`), if any.
+pub fn version_in(description: &str) -> Option<&str> {
+    short_hash_of(description)?;
+    let before = description[..description.rfind(MARKER_PREFIX)?].trim_end();
+    let token = before.rsplit([' ', '(']).next()?;
+    token
+        .strip_prefix('v')
+        .filter(|version| !version.is_empty())
+}
+
 /// Does a description's marker name this content? `None` when it has no marker
 /// (a description the user chose): then only GetLayerVersion can tell.
 pub fn marker_matches(description: &str, sha256_hex: &str) -> Option<bool> {
@@ -95,6 +106,20 @@ mod tests {
             "{text}"
         );
         assert_eq!(short_hash_of(&text), Some("9f86d081884c"));
+    }
+
+    #[test]
+    fn reads_the_version_back() {
+        assert_eq!(
+            version_in(&describe(Some("Shared code"), Some("1.4.0"), HASH)),
+            Some("1.4.0")
+        );
+        assert_eq!(
+            version_in(&describe(None, Some("2.0.0-rc.1+b7"), HASH)),
+            Some("2.0.0-rc.1+b7")
+        );
+        assert_eq!(version_in(&describe(Some("a"), None, HASH)), None);
+        assert_eq!(version_in("my own words v1.0"), None);
     }
 
     #[test]

@@ -13,7 +13,7 @@ use layer_core::sections::{Planned, PlannedAction, PlannedUpload, RetentionOutco
 use crate::aws::{Clients, RegionClients};
 use crate::jobs::Job;
 use crate::lookup::{Listed, find_identical, list_versions};
-use crate::retention::{Inventory, apply};
+use crate::retention::{Inventory, Mode, apply};
 use crate::s3::{already_there, bucket_for, key_for};
 use crate::{Args, grants};
 
@@ -99,7 +99,10 @@ async fn plan_region(args: &Args, region: &RegionClients, jobs: &[Job]) -> Resul
                     &listing,
                     policy,
                     kept,
-                    true,
+                    Mode {
+                        dry_run: true,
+                        ..Mode::from_args(args)
+                    },
                 )
                 .await?,
             ),
@@ -107,6 +110,7 @@ async fn plan_region(args: &Args, region: &RegionClients, jobs: &[Job]) -> Resul
                 dry_run: true,
                 deleted: Vec::new(),
                 kept_in_use: Vec::new(),
+                kept_shared: Vec::new(),
             }),
             None => None,
         };
@@ -128,6 +132,7 @@ fn next_version(job: &Job, listing: &[Listed]) -> Option<Listed> {
         created_date: String::new(),
         runtimes: job.runtimes.clone(),
         architectures: job.architectures.clone(),
+        license: job.license.clone(),
     })
 }
 

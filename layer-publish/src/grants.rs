@@ -162,7 +162,8 @@ async fn add(client: &Client, layer: &str, version: i64, grant: &Wanted) -> Resu
     }
 }
 
-async fn existing_statements(client: &Client, layer: &str, version: i64) -> Result<Vec<Value>> {
+/// The statements of a version's policy (empty when it has none).
+pub async fn existing_statements(client: &Client, layer: &str, version: i64) -> Result<Vec<Value>> {
     let result = client
         .get_layer_version_policy()
         .layer_name(layer)
@@ -185,6 +186,25 @@ async fn existing_statements(client: &Client, layer: &str, version: i64) -> Resu
         Some(single @ Value::Object(_)) => vec![single.clone()],
         _ => Vec::new(),
     })
+}
+
+/// Who a version's policy lets use it, for people: `account 111122223333`,
+/// `organization o-a1b2c3d4e5`, `everyone (public)`.
+pub fn grantees(statements: &[Value]) -> Vec<String> {
+    let mut who: Vec<String> = statements
+        .iter()
+        .filter_map(|statement| {
+            let principal = principal_of(statement)?;
+            Some(match (principal.as_str(), organization_of(statement)) {
+                (_, Some(org)) => format!("organization {org}"),
+                ("*", None) => "everyone (public)".to_string(),
+                (account, None) => format!("account {account}"),
+            })
+        })
+        .collect();
+    who.sort();
+    who.dedup();
+    who
 }
 
 /// Does an existing policy statement grant what `grant` would?

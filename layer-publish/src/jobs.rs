@@ -15,7 +15,7 @@ use layer_core::{Context, Error, Record, Result};
 use sha2::{Digest, Sha256};
 
 use crate::description::{DESCRIPTION_LIMIT, describe};
-use crate::{Args, DIRECT_UPLOAD_LIMIT, UNZIPPED_LIMIT, grants};
+use crate::{Args, REQUEST_LIMIT, REQUEST_MARGIN, UNZIPPED_LIMIT, grants};
 
 /// One layer to publish (in every region).
 #[derive(Debug, Clone)]
@@ -157,16 +157,6 @@ fn job_for(args: &Args, record: Record) -> Result<Job> {
         unzipped_bytes: unzipped_bytes.max(artifact.unzipped_bytes),
         ..artifact.clone()
     })?;
-    let via_s3 = artifact.zip_bytes >= args.upload.s3_threshold.unwrap_or(DIRECT_UPLOAD_LIMIT);
-    if via_s3 && args.upload.s3_bucket.is_none() {
-        return Err(Error::input(format!(
-            "{} is {} bytes; zips of {} bytes or more must go through S3",
-            artifact.path,
-            artifact.zip_bytes,
-            args.upload.s3_threshold.unwrap_or(DIRECT_UPLOAD_LIMIT)
-        ))
-        .with_fix("pass --s3-bucket BUCKET (a bucket in the layer's region)"));
-    }
     let description = match &args.layer.description {
         Some(text) => text.clone(),
         None => describe(
@@ -175,12 +165,52 @@ fn job_for(args: &Args, record: Record) -> Result<Job> {
             &artifact.sha256,
         ),
     };
+    let license = args
+        .layer
+        .license
+        .clone()
+        .or(layer.license.clone())
+        .filter(|license| !license.is_empty());
+    let request_bytes = inline_request_bytes(
+        artifact.zip_bytes,
+        &description,
+        license.as_deref(),
+        &runtimes,
+        &architectures,
+    );
+    let too_large = request_bytes > REQUEST_LIMIT - REQUEST_MARGIN;
+    let chosen = args
+        .upload
+        .s3_threshold
+        .is_some_and(|threshold| artifact.zip_bytes >= threshold);
+    let via_s3 = too_large || chosen;
+    if via_s3 && args.upload.s3_bucket.is_none() {
+        let why = if too_large {
+            format!(
+                "sent inline, its request would be {request_bytes} bytes (the zip in base64, in JSON), \
+                 over Lambda's limit of {REQUEST_LIMIT} bytes less a safety margin of {REQUEST_MARGIN}: \
+                 it can only go through S3"
+            )
+        } else {
+            format!(
+                "--s3-threshold sends zips of {} bytes or more through S3",
+                args.upload.s3_threshold.unwrap_or_default()
+            )
+        };
+        return Err(Error::input(format!(
+            "{} is {} bytes; {why}",
+            artifact.path, artifact.zip_bytes
+        ))
+        .with_fix(
+            "pass --s3-bucket BUCKET (a bucket in the layer's region); nothing was uploaded",
+        ));
+    }
     let retention = retention_policy(args, layer.retention_policy);
     Ok(Job {
         name,
         version: layer.version.clone(),
         description,
-        license: args.layer.license.clone().or(layer.license.clone()),
+        license,
         runtimes,
         architectures,
         zip_path,
@@ -191,6 +221,27 @@ fn job_for(args: &Args, record: Record) -> Result<Job> {
         retention,
         record,
     })
+}
+
+/// The size of a PublishLayerVersion request with the zip inline: its base64
+/// (4 bytes for every 3, padded) inside the JSON body with the other fields
+/// (the layer name travels in the path).
+pub fn inline_request_bytes(
+    zip_bytes: u64,
+    description: &str,
+    license: Option<&str>,
+    runtimes: &[Runtime],
+    architectures: &[Architecture],
+) -> u64 {
+    let base64 = zip_bytes.div_ceil(3) * 4;
+    let body = serde_json::json!({
+        "CompatibleArchitectures": architectures,
+        "CompatibleRuntimes": runtimes,
+        "Content": { "ZipFile": "" },
+        "Description": description,
+        "LicenseInfo": license,
+    });
+    base64 + serde_json::to_vec(&body).map_or(0, |bytes| bytes.len() as u64)
 }
 
 /// The flags' policy when either flag is given, else the record's.
@@ -352,5 +403,46 @@ fn validate_bucket(bucket: &str) -> Result<()> {
     } else {
         Err(Error::usage(format!("\"{bucket}\" is not an S3 bucket name"))
             .with_fix("use 3-63 lowercase letters, digits, dots or hyphens (`{region}` is replaced by the region)"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const FITS: u64 = REQUEST_LIMIT - REQUEST_MARGIN;
+
+    fn request(zip_bytes: u64, license: Option<&str>) -> u64 {
+        inline_request_bytes(
+            zip_bytes,
+            "Shared code (v1.4.0 sha256:9f86d081884c)",
+            license,
+            &["python3.12".into()],
+            &[Architecture::X86_64],
+        )
+    }
+
+    #[test]
+    fn the_request_is_the_base64_of_the_zip_in_json() {
+        // Base64 is 4 bytes for every 3, padded; the JSON around it is small.
+        let json = request(0, None);
+        assert!((100..300).contains(&json), "{json}");
+        assert_eq!(request(3, None), json + 4);
+        assert_eq!(request(4, None), json + 8);
+        // The license and other fields count ("MIT" in quotes instead of null).
+        assert_eq!(request(0, Some("MIT")), json + 1);
+        assert_eq!(request(0, Some("Apache-2.0")), json + 8);
+    }
+
+    #[test]
+    fn a_zip_just_under_50_mib_cannot_go_inline() {
+        // 50 MiB - 1 byte of zip: 69,905,068 bytes of base64 alone, over the limit.
+        let just_under = 50 * 1024 * 1024 - 1;
+        assert!(request(just_under, None) > REQUEST_LIMIT);
+        // The largest zip that fits, with the margin, is about 64 KiB of base64 smaller.
+        let fits = (FITS - request(0, None)) / 4 * 3;
+        assert!(request(fits, None) <= FITS);
+        assert!(request(fits + 3, None) > FITS);
+        assert!(just_under - fits < 50_000, "{}", just_under - fits);
     }
 }

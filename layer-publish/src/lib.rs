@@ -24,7 +24,7 @@ pub mod zipcheck;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use layer_aws::RequestCounter;
+use layer_aws::Traffic;
 use layer_core::Result;
 use layer_core::cli::{Outcome, Summary, Verbosity, duration_between, warn_deprecated};
 use layer_core::io::RecordWriter;
@@ -34,9 +34,17 @@ use layer_core::sections::{Grant, PlannedAction, RetentionOutcome, names};
 
 pub use description::{MARKER_PREFIX, describe};
 
-/// The largest zip Lambda takes inline: the request is capped near 69,905,067
-/// bytes, which is 50 MiB of zip once base64-encoded.
+/// The largest zip `--s3-threshold` may name: 50 MiB, whose base64 alone
+/// already reaches Lambda's request limit.
 pub const DIRECT_UPLOAD_LIMIT: u64 = 50 * 1024 * 1024;
+
+/// Lambda refuses a PublishLayerVersion request above this many bytes (413).
+pub const REQUEST_LIMIT: u64 = 69_905_067;
+
+/// A zip is sent inline only when its whole request (the zip in base64, in
+/// JSON) stays this far below [`REQUEST_LIMIT`]: the limit is AWS's figure
+/// as its error message states it, and one report shows another.
+pub const REQUEST_MARGIN: u64 = 64 * 1024;
 
 /// Function plus all its layers, unzipped, at most.
 pub const UNZIPPED_LIMIT: u64 = 262_144_000;
@@ -91,6 +99,12 @@ pub struct Args {
     /// --name (which must exist). Writes one `pruned` record per region to stdout.
     #[arg(long, requires = "name", help_heading = "Retention")]
     pub prune_only: bool,
+
+    /// Also delete versions beyond the policy that are granted to other
+    /// accounts, an organization or everyone (by default they are kept and
+    /// reported as `kept_shared`: their users cannot be seen from this account).
+    #[arg(long, help_heading = "Retention")]
+    pub prune_shared: bool,
 
     #[command(flatten)]
     pub aws: layer_aws::AwsArgs,
@@ -166,8 +180,10 @@ pub struct UploadFlags {
     #[arg(long, value_name = "PREFIX", default_value = "layer-publish/")]
     pub s3_prefix: String,
 
-    /// Send zips of this many bytes or more through S3 [default and maximum:
-    /// 52428800, Lambda's direct-upload limit].
+    /// Send zips of this many bytes or more through S3 (at most 52428800)
+    /// [default: by the request's size: a zip goes through S3 when its inline
+    /// request, base64 in JSON, would come within 64 KiB of Lambda's limit of
+    /// 69905067 bytes].
     #[arg(long, value_name = "BYTES", value_parser = clap::value_parser!(u64).range(1..=DIRECT_UPLOAD_LIMIT))]
     pub s3_threshold: Option<u64>,
 }
@@ -213,22 +229,22 @@ impl Args {
 }
 
 async fn run_async(args: Args) -> Result<()> {
-    let counter = RequestCounter::default();
+    let traffic = Traffic::new(&args.aws);
     let result = if args.prune_only {
-        retention::prune_only(&args, &counter).await
+        retention::prune_only(&args, &traffic).await
     } else if args.dry_run {
-        plan_all(&args, &counter).await
+        plan_all(&args, &traffic).await
     } else {
-        publish_all(&args, &counter).await
+        publish_all(&args, &traffic).await
     };
     // At -v only: the benchmark and people tuning a pipeline read it.
     if args.verbosity.verbose > 0 {
-        counter.log();
+        traffic.log();
     }
     result
 }
 
-async fn publish_all(args: &Args, counter: &RequestCounter) -> Result<()> {
+async fn publish_all(args: &Args, traffic: &Traffic) -> Result<()> {
     // Everything that needs no AWS call first: a bad record stops the run here.
     let jobs = jobs::prepare(args)?;
     if jobs.is_empty() {
@@ -237,7 +253,7 @@ async fn publish_all(args: &Args, counter: &RequestCounter) -> Result<()> {
     }
     let summary = Summary::start(TOOL, "layer versions");
     let regions = args.aws.regions().await?;
-    let clients = aws::Clients::for_regions(&args.aws, &regions, counter).await?;
+    let clients = aws::Clients::for_regions(&args.aws, &regions, traffic).await?;
     region::preflight(args, &jobs, &clients).await?;
     let outcomes = region::publish_everywhere(args, &jobs, &clients).await;
 
@@ -266,13 +282,13 @@ async fn publish_all(args: &Args, counter: &RequestCounter) -> Result<()> {
             }
         }
     }
-    summary.print(&args.verbosity, Some(counter.total()));
+    summary.print(&args.verbosity, Some(traffic.counter.total()));
     region::fail_on(failures)
 }
 
 /// `--dry-run`: the plan of every record in every region, as records with a
 /// `planned` section; nothing is changed.
-async fn plan_all(args: &Args, counter: &RequestCounter) -> Result<()> {
+async fn plan_all(args: &Args, traffic: &Traffic) -> Result<()> {
     let jobs = jobs::prepare(args)?;
     if jobs.is_empty() {
         tracing::warn!("no records in the input: nothing to plan");
@@ -280,7 +296,7 @@ async fn plan_all(args: &Args, counter: &RequestCounter) -> Result<()> {
     }
     let summary = Summary::start(TOOL, "layer versions").dry_run(true);
     let regions = args.aws.regions().await?;
-    let clients = aws::Clients::for_regions(&args.aws, &regions, counter).await?;
+    let clients = aws::Clients::for_regions(&args.aws, &regions, traffic).await?;
     region::preflight(args, &jobs, &clients).await?;
     let plans = dry_run::plan_everywhere(args, &jobs, &clients).await?;
     let mut writer = RecordWriter::stdout();
@@ -297,7 +313,7 @@ async fn plan_all(args: &Args, counter: &RequestCounter) -> Result<()> {
             writer.write(&record)?;
         }
     }
-    summary.print(&args.verbosity, Some(counter.total()));
+    summary.print(&args.verbosity, Some(traffic.counter.total()));
     Ok(())
 }
 

@@ -28,6 +28,7 @@ pub struct Listed {
     pub created_date: String,
     pub runtimes: Vec<Runtime>,
     pub architectures: Vec<Architecture>,
+    pub license: Option<String>,
 }
 
 /// One version with its content hash.
@@ -41,6 +42,20 @@ pub struct Found {
     pub description: Option<String>,
     pub runtimes: Vec<Runtime>,
     pub architectures: Vec<Architecture>,
+    pub license: Option<String>,
+}
+
+impl Found {
+    /// Does this version hold everything `job` would publish: the same zip,
+    /// compatible runtimes, architectures and license? (The description is
+    /// not compared: it carries the semantic version, and an identical zip
+    /// under a new version number is the same layer.)
+    pub fn matches(&self, job: &Job) -> bool {
+        self.code_sha256 == job.code_sha256
+            && self.runtimes == job.runtimes
+            && self.architectures == job.architectures
+            && self.license == job.license
+    }
 }
 
 /// A [`Found`] from Lambda's answer to PublishLayerVersion or GetLayerVersion
@@ -65,6 +80,11 @@ macro_rules! found_from {
             architectures: layer_aws::lambda_types::architectures(
                 output.compatible_architectures(),
             )?,
+            // An emulator writes "" for no license; AWS leaves it out.
+            license: output
+                .license_info()
+                .filter(|license| !license.is_empty())
+                .map(str::to_string),
         }
     }};
 }
@@ -109,6 +129,10 @@ fn listed(item: &LayerVersionsListItem) -> Result<Listed> {
         created_date: item.created_date().unwrap_or_default().to_string(),
         runtimes: lambda_types::runtimes(item.compatible_runtimes()),
         architectures: lambda_types::architectures(item.compatible_architectures())?,
+        license: item
+            .license_info()
+            .filter(|license| !license.is_empty())
+            .map(str::to_string),
     })
 }
 
@@ -133,8 +157,11 @@ pub async fn get_version(client: &Client, layer: &str, version: i64) -> Result<O
 /// The versions worth a GetLayerVersion, in the order to try them: those whose
 /// marker names our content first, then those without a marker; newest first.
 pub fn candidates<'a>(job: &Job, listing: &'a [Listed]) -> Vec<&'a Listed> {
-    let same_target =
-        |v: &&Listed| v.runtimes == job.runtimes && v.architectures == job.architectures;
+    let same_target = |v: &&Listed| {
+        v.runtimes == job.runtimes
+            && v.architectures == job.architectures
+            && v.license == job.license
+    };
     let marked = listing
         .iter()
         .filter(same_target)
@@ -146,7 +173,7 @@ pub fn candidates<'a>(job: &Job, listing: &'a [Listed]) -> Vec<&'a Listed> {
     marked.chain(unmarked).collect()
 }
 
-/// The newest version that holds our zip for the same runtimes and architectures.
+/// The newest version that holds everything this job would publish.
 pub async fn find_identical(
     client: &Client,
     job: &Job,
@@ -154,7 +181,7 @@ pub async fn find_identical(
 ) -> Result<Option<Found>> {
     for candidate in candidates(job, listing) {
         if let Some(found) = get_version(client, &job.name, candidate.version).await?
-            && found.code_sha256 == job.code_sha256
+            && found.matches(job)
         {
             return Ok(Some(found));
         }

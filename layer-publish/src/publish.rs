@@ -207,9 +207,7 @@ async fn created_since(client: &Client, job: &Job, newest_before: i64) -> Result
     let mut found = Vec::new();
     for listed in listing.iter().rev().filter(|v| v.version > newest_before) {
         if let Some(version) = lookup::get_version(client, &job.name, listed.version).await?
-            && version.code_sha256 == job.code_sha256
-            && version.runtimes == job.runtimes
-            && version.architectures == job.architectures
+            && version.matches(job)
         {
             found.push(version);
         }

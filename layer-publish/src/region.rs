@@ -10,10 +10,11 @@ use layer_core::{Error, Result};
 use serde_json::Map;
 
 use crate::aws::{Clients, RegionClients};
+use crate::description::version_in;
 use crate::jobs::Job;
 use crate::lookup::{Found, Listed, find_identical, list_versions};
 use crate::publish::{Content, inline_content, publish};
-use crate::retention::{Inventory, apply};
+use crate::retention::{Inventory, Mode, apply};
 use crate::s3::{bucket_for, ensure_uploaded, key_for};
 use crate::{Args, GrantFlags, grants};
 
@@ -21,7 +22,7 @@ use crate::{Args, GrantFlags, grants};
 #[derive(Debug, Clone)]
 struct Settings {
     force: bool,
-    dry_run: bool,
+    retention: Mode,
     grants: GrantFlags,
     s3_bucket: Option<String>,
     s3_prefix: String,
@@ -33,7 +34,7 @@ impl Settings {
     fn from_args(args: &Args) -> Self {
         Settings {
             force: args.layer.no_reuse,
-            dry_run: args.dry_run,
+            retention: Mode::from_args(args),
             grants: args.grants.clone(),
             s3_bucket: args.upload.s3_bucket.clone(),
             s3_prefix: args.upload.s3_prefix.clone(),
@@ -222,13 +223,15 @@ async fn publish_job(
                     &listing,
                     policy,
                     protected,
-                    settings.dry_run,
+                    settings.retention,
                 )
                 .await?,
             )
         }
         None => None,
     };
+    // What AWS holds, as it answered (never what this run asked for), and
+    // where the zip went.
     Ok(Published {
         region: region.region.clone(),
         layer_name: job.name.clone(),
@@ -238,15 +241,18 @@ async fn publish_job(
         code_sha256: found.code_sha256.clone(),
         created_date: found.created_date.clone(),
         reused,
+        semantic_version: found
+            .description
+            .as_deref()
+            .and_then(version_in)
+            .map(str::to_string),
         description: found.description.clone(),
         compatible_runtimes: found.runtimes.clone(),
         compatible_architectures: found.architectures.clone(),
         permissions,
         retention,
-        // The full values the description only abbreviates, and where the zip went.
-        semantic_version: job.version.clone(),
-        sha256: Some(job.sha256_hex.clone()),
-        license: job.license.clone(),
+        sha256: hex_of_code_sha256(&found.code_sha256),
+        license: found.license.clone(),
         s3,
         extra: Map::new(),
     })
@@ -267,6 +273,16 @@ async fn content_for(
     Ok((Content::S3 { bucket, key }, Some(location)))
 }
 
+/// The hex SHA-256 of AWS's CodeSha256 (base64); `None` when it is not one.
+fn hex_of_code_sha256(code_sha256: &str) -> Option<String> {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD
+        .decode(code_sha256)
+        .ok()
+        .filter(|digest| digest.len() == 32)
+        .map(|digest| layer_core::hex::encode(&digest))
+}
+
 /// The listing plus the version just published (the listing predates it).
 fn with_version(mut listing: Vec<Listed>, found: &Found) -> Vec<Listed> {
     if !listing.iter().any(|v| v.version == found.version) {
@@ -277,6 +293,7 @@ fn with_version(mut listing: Vec<Listed>, found: &Found) -> Vec<Listed> {
             created_date: found.created_date.clone(),
             runtimes: found.runtimes.clone(),
             architectures: found.architectures.clone(),
+            license: found.license.clone(),
         });
     }
     listing

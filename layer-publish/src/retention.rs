@@ -8,7 +8,7 @@ use std::time::SystemTime;
 use aws_sdk_lambda::Client;
 use layer_aws::dates::age_days;
 use layer_aws::inventory::{FunctionInfo, Versions, list_functions};
-use layer_aws::{RequestCounter, aws_error};
+use layer_aws::{Traffic, aws_error};
 use layer_core::cli::{Outcome, Summary};
 use layer_core::io::RecordWriter;
 use layer_core::record::LAYER_RECORD;
@@ -19,7 +19,7 @@ use tokio::sync::OnceCell;
 
 use crate::aws::Clients;
 use crate::lookup::{Listed, list_versions};
-use crate::{Args, jobs};
+use crate::{Args, grants, jobs};
 
 /// The functions of one region, listed at most once per run (and only when
 /// the policy has something to delete).
@@ -37,7 +37,28 @@ impl Inventory {
     }
 }
 
-/// Plan (and unless `dry_run`, carry out) the policy on a layer's versions.
+/// How the policy is carried out.
+#[derive(Debug, Clone, Copy)]
+pub struct Mode {
+    /// Say what would be deleted, delete nothing.
+    pub dry_run: bool,
+    /// Delete versions granted to others too (`--prune-shared`).
+    pub prune_shared: bool,
+}
+
+impl Mode {
+    /// The mode the command line asks for.
+    pub fn from_args(args: &Args) -> Mode {
+        Mode {
+            dry_run: args.dry_run,
+            prune_shared: args.prune_shared,
+        }
+    }
+}
+
+/// Plan (and unless `mode.dry_run`, carry out) the policy on a layer's
+/// versions. A version granted to other accounts, an organization or everyone
+/// is kept unless `mode.prune_shared`: who uses it there cannot be seen from here.
 pub async fn apply(
     client: &Client,
     inventory: &Inventory,
@@ -45,8 +66,9 @@ pub async fn apply(
     listing: &[Listed],
     policy: &RetentionPolicy,
     protected: &BTreeSet<i64>,
-    dry_run: bool,
+    mode: Mode,
 ) -> Result<RetentionOutcome> {
+    let dry_run = mode.dry_run;
     let now = SystemTime::now();
     let candidates: Vec<Candidate> = listing
         .iter()
@@ -59,6 +81,7 @@ pub async fn apply(
         dry_run,
         deleted: Vec::new(),
         kept_in_use: Vec::new(),
+        kept_shared: Vec::new(),
     };
     // List functions only when the policy would delete something.
     if plan(&candidates, policy, protected, &BTreeSet::new())
@@ -69,19 +92,32 @@ pub async fn apply(
     }
     let in_use = versions_in_use(inventory.get(client).await?, listing);
     let decided = plan(&candidates, policy, protected, &in_use);
-    for version in &decided.delete {
+    for &version in &decided.delete {
+        if !mode.prune_shared {
+            let grantees =
+                grants::grantees(&grants::existing_statements(client, layer, version).await?);
+            if !grantees.is_empty() {
+                tracing::info!(
+                    "{layer}: kept version {version}: it is granted to {} (their use cannot \
+                     be seen from here; --prune-shared deletes it anyway)",
+                    grantees.join(", ")
+                );
+                outcome.kept_shared.push(version);
+                continue;
+            }
+        }
         if !dry_run {
-            delete(client, layer, *version).await?;
+            delete(client, layer, version).await?;
         }
         tracing::info!(
             "{layer}: {} version {version} (beyond the retention policy)",
             if dry_run { "would delete" } else { "deleted" }
         );
+        outcome.deleted.push(version);
     }
     for version in &decided.kept_in_use {
         tracing::info!("{layer}: kept version {version}: a function still uses it");
     }
-    outcome.deleted = decided.delete;
     outcome.kept_in_use = decided.kept_in_use;
     Ok(outcome)
 }
@@ -129,7 +165,7 @@ async fn delete(client: &Client, layer: &str, version: i64) -> Result<()> {
 
 /// `--prune-only`: apply the policy to an existing layer in every region,
 /// publishing nothing. One report line per region on stdout.
-pub async fn prune_only(args: &Args, counter: &RequestCounter) -> Result<()> {
+pub async fn prune_only(args: &Args, traffic: &Traffic) -> Result<()> {
     let name = args.layer.name.clone().unwrap_or_default();
     let Some(policy) = jobs::retention_policy(args, None) else {
         return Err(Error::usage("--prune-only needs a policy")
@@ -140,7 +176,7 @@ pub async fn prune_only(args: &Args, counter: &RequestCounter) -> Result<()> {
             .with_fix("leave out INPUT, or leave out --prune-only to publish it"));
     }
     let regions = args.aws.regions().await?;
-    let clients = Clients::for_regions(&args.aws, &regions, counter).await?;
+    let clients = Clients::for_regions(&args.aws, &regions, traffic).await?;
     // Read everything first: an unknown layer in any region stops the run
     // before anything is deleted anywhere.
     let mut listings = Vec::new();
@@ -169,7 +205,7 @@ pub async fn prune_only(args: &Args, counter: &RequestCounter) -> Result<()> {
             &listing,
             &policy,
             &protected,
-            args.dry_run,
+            Mode::from_args(args),
         )
         .await?;
         summary.add(if outcome.deleted.is_empty() {
@@ -191,6 +227,6 @@ pub async fn prune_only(args: &Args, counter: &RequestCounter) -> Result<()> {
         )?;
         writer.write(&record)?;
     }
-    summary.print(&args.verbosity, Some(counter.total()));
+    summary.print(&args.verbosity, Some(traffic.counter.total()));
     Ok(())
 }

@@ -118,7 +118,7 @@ async fn sizes_beyond_lambdas_limits_are_refused_with_the_excess() {
         &account,
         &lines(&[record("s3needed", "1.0.0", &zip)]),
         &["--s3-threshold", "10"],
-        "must go through S3",
+        "--s3-threshold sends zips of 10 bytes or more through S3",
     );
     assert_eq!(layer_count(&account).await, 0);
 }
@@ -224,4 +224,27 @@ async fn records_with_error_findings_are_not_published_by_default() {
 
     let (out, _) = run_ok(&account, &[input], &["--ignore-findings"]);
     assert_eq!(out[0]["published"]["version"], 1);
+}
+
+#[tokio::test]
+async fn a_zip_whose_inline_request_is_too_large_needs_a_bucket() {
+    let account = Account::new().await;
+    let dir = tempfile::tempdir().unwrap();
+    // 52,400,000 bytes: under 50 MiB (52,428,800), yet its base64 alone
+    // (69,866,668 bytes) comes within the safety margin of Lambda's limit.
+    let content = vec![0u8; 52_400_000];
+    let zip = write_stored_zip(dir.path(), "big.zip", &[("python/big.bin", &content)]);
+    assert!(zip.bytes.len() < 50 * 1024 * 1024);
+    let stderr = refused(
+        &account,
+        &lines(&[record("big", "1.0.0", &zip)]),
+        &[],
+        "it can only go through S3",
+    );
+    assert!(
+        stderr.contains("over Lambda's limit of 69905067 bytes less a safety margin of 65536"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("hint: pass --s3-bucket BUCKET"), "{stderr}");
+    assert_eq!(layer_count(&account).await, 0);
 }

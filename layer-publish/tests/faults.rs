@@ -80,6 +80,8 @@ async fn a_first_attempt_that_lands_late_is_removed_as_a_duplicate() {
         .compatible_runtimes(aws_sdk_lambda::types::Runtime::Python311)
         .compatible_runtimes(aws_sdk_lambda::types::Runtime::Python312)
         .compatible_architectures(aws_sdk_lambda::types::Architecture::X8664)
+        // The tool's own request, landing late: the record's license too.
+        .license_info("MIT")
         .send()
         .await
         .unwrap();

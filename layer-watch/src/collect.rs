@@ -7,23 +7,24 @@ use std::time::SystemTime;
 use aws_sdk_lambda::Client as LambdaClient;
 use layer_aws::dates::age_days;
 use layer_aws::inventory::{FunctionInfo, Versions, list_functions};
-use layer_aws::{AwsArgs, RequestCounter};
+use layer_aws::{AwsArgs, Traffic};
 use layer_core::arn::{LayerArn, LayerVersionArn};
+use layer_core::platform::{Date, Runtime, Stage};
 use layer_core::retention::{self, Candidate};
+use layer_core::sections::RetentionPolicy;
 use layer_core::{Error, Result};
 
 use crate::metrics::{self, Totals};
 use crate::report::{
-    Behind, Drift, FunctionReport, LayerReport, QualifierUse, Retention, Storage, Usage,
-    VersionReport, WindowReport, rfc3339, rfc3339_secs,
+    Behind, DeprecatedRuntime, Drift, FunctionReport, LayerReport, OtherAccount, QualifierUse,
+    Retention, Storage, Usage, VersionReport, WindowReport, rfc3339, rfc3339_secs,
 };
 use crate::targets::Target;
 use crate::window::Window;
 
-/// Lambda calls in flight at once (GetLayerVersion, ListAliases): Lambda allows
-/// about 15 requests a second per account and region, and the SDK's adaptive
-/// retry slows down further when throttled.
-const CONCURRENT_LAMBDA_CALLS: usize = 4;
+/// Lambda calls in flight at once (GetLayerVersion, ListAliases). The pacer of
+/// the account and region sets their rate; this only keeps its queue short.
+const CONCURRENT_LAMBDA_CALLS: usize = 8;
 
 /// What a round collects.
 #[derive(Debug, Clone)]
@@ -41,7 +42,7 @@ struct Clients {
 /// The AWS clients of every region, made once for all rounds.
 pub struct Session {
     regions: BTreeMap<String, Clients>,
-    pub counter: RequestCounter,
+    pub traffic: Traffic,
 }
 
 /// One existing layer version.
@@ -58,15 +59,20 @@ struct LayerState {
     identity: LayerArn,
     /// Newest first.
     versions: Vec<ExistingVersion>,
+    /// The newest version: the newest listed, or for another account's layer
+    /// the one the input named (its versions cannot be listed).
+    latest: Option<i64>,
     /// Function versions (`$LATEST` or published) using the layer, with the version they use.
     users: Vec<(FunctionInfo, i64)>,
+    /// Set for another account's layer.
+    other_account: Option<OtherAccount>,
 }
 
 impl Session {
     /// Clients for every region of the targets. Fails before any call when the
     /// region or the credentials are missing.
     pub async fn new(aws: &AwsArgs, targets: &[Target]) -> Result<Session> {
-        let counter = RequestCounter::default();
+        let traffic = Traffic::new(aws);
         let mut regions = BTreeMap::new();
         for target in targets {
             if regions.contains_key(&target.region) {
@@ -74,17 +80,17 @@ impl Session {
             }
             let config = aws.sdk_config(&target.region).await?;
             let cloudwatch = aws_sdk_cloudwatch::config::Builder::from(&config)
-                .interceptor(counter.clone())
+                .interceptor(traffic.counter.clone())
                 .build();
             regions.insert(
                 target.region.clone(),
                 Clients {
-                    lambda: layer_aws::lambda_client(&config, &counter),
+                    lambda: traffic.lambda(&config),
                     cloudwatch: aws_sdk_cloudwatch::Client::from_conf(cloudwatch),
                 },
             );
         }
-        Ok(Session { regions, counter })
+        Ok(Session { regions, traffic })
     }
 
     pub fn cloudwatch(&self, region: &str) -> Option<&aws_sdk_cloudwatch::Client> {
@@ -93,13 +99,14 @@ impl Session {
 
     /// Log the requests sent so far (read by scripts/bench-watch.sh at -v).
     pub fn log_calls(&self) {
-        self.counter.log();
+        self.traffic.log();
     }
 
     /// One report per target, in the targets' order. Everything is collected
     /// before anything is written, so a bad layer name fails the whole run.
     pub async fn round(&self, targets: &[Target], options: &Options) -> Result<Vec<LayerReport>> {
         let now = SystemTime::now();
+        let today = Date::today()?;
         let bounds = options.window.bounds(now);
         let mut reports: Vec<Option<LayerReport>> = vec![None; targets.len()];
         for (region, clients) in &self.regions {
@@ -108,9 +115,18 @@ impl Session {
                 .collect();
             tracing::info!("{region}: listing functions (all versions)");
             let inventory = list_functions(&clients.lambda, Versions::All).await?;
+            let own_account = own_account(&inventory);
             let mut states = Vec::new();
             for &index in &indices {
-                states.push(layer_state(&clients.lambda, &targets[index], &inventory).await?);
+                states.push(
+                    layer_state(
+                        &clients.lambda,
+                        &targets[index],
+                        &inventory,
+                        own_account.as_deref(),
+                    )
+                    .await?,
+                );
             }
             let names: Vec<String> = states
                 .iter()
@@ -119,7 +135,7 @@ impl Session {
                 .into_iter()
                 .collect();
             let aliases = if options.aliases {
-                list_aliases(&clients.lambda, &names).await?
+                list_aliases(&clients.lambda, &alias_candidates(&states)).await?
             } else {
                 HashMap::new()
             };
@@ -144,6 +160,7 @@ impl Session {
                     totals: totals.as_ref(),
                     window: window.clone(),
                     now,
+                    today,
                 };
                 reports[index] = Some(build_report(&targets[index], state, &context));
             }
@@ -152,38 +169,180 @@ impl Session {
     }
 }
 
+/// The functions whose aliases can change the answer: an alias points at
+/// `$LATEST` (which runs what `$LATEST` runs, already reported) or at a
+/// published version, so only functions with a published version on a
+/// watched layer need their aliases listed.
+fn alias_candidates(states: &[LayerState]) -> Vec<String> {
+    states
+        .iter()
+        .flat_map(|state| state.users.iter())
+        .filter(|(function, _)| !function.is_latest())
+        .map(|(function, _)| function.name.clone())
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect()
+}
+
+/// The account of the region's functions (from their ARNs); `None` when the
+/// region has none.
+fn own_account(inventory: &[FunctionInfo]) -> Option<String> {
+    inventory
+        .iter()
+        .find_map(|f| f.arn.split(':').nth(4).map(str::to_string))
+}
+
 /// The layer's versions (with sizes) and the function versions that use it.
 async fn layer_state(
     lambda: &LambdaClient,
     target: &Target,
     inventory: &[FunctionInfo],
+    own_account: Option<&str>,
 ) -> Result<LayerState> {
-    let mut versions = list_versions(lambda, &target.layer_name).await?;
-    // A layer of another account is listed by its ARN (AWS accepts an ARN as
-    // LayerName; moto does not, so the name comes first).
+    if let Some(arn) = &target.layer_arn
+        && own_account.is_some_and(|own| own != arn.account)
+    {
+        return other_account_state(lambda, target, arn, inventory).await;
+    }
+    let mut versions = list_versions(lambda, &target.layer_name)
+        .await?
+        .unwrap_or_default();
+    // A layer named by its ARN that the name did not find: list it by ARN
+    // (AWS accepts an ARN as LayerName; moto does not, so the name comes
+    // first). Refused: another account's layer, seen from an account without
+    // functions to tell its own account by.
     if let Some(arn) = &target.layer_arn
         && versions.first().is_none_or(|v| !v.arn.is_version_of(arn))
     {
-        versions = list_versions(lambda, &arn.to_string()).await?;
+        match list_versions(lambda, &arn.to_string()).await? {
+            Some(listed) => versions = listed,
+            None => return other_account_state(lambda, target, arn, inventory).await,
+        }
     }
     let identity = match (&target.layer_arn, versions.first()) {
         (Some(arn), _) => arn.clone(),
         (None, Some(newest)) => newest.arn.layer_arn(),
         (None, None) => return Err(unknown_layer(target)),
     };
-    let users: Vec<(FunctionInfo, i64)> = inventory
-        .iter()
-        .filter_map(|f| f.version_of(&identity).map(|v| (f.clone(), v)))
-        .collect();
+    let users = users_of(&identity, inventory);
     if versions.is_empty() && users.is_empty() {
         return Err(unknown_layer(target));
     }
     add_sizes(lambda, &mut versions).await?;
     Ok(LayerState {
         identity,
+        latest: versions.first().map(|v| v.version),
         versions,
         users,
+        other_account: None,
     })
+}
+
+/// The function versions that use a layer, with the version each uses.
+fn users_of(layer: &LayerArn, inventory: &[FunctionInfo]) -> Vec<(FunctionInfo, i64)> {
+    inventory
+        .iter()
+        .filter_map(|f| f.version_of(layer).map(|v| (f.clone(), v)))
+        .collect()
+}
+
+/// Another account's layer: AWS never lets this account list its versions, so
+/// read the versions its functions use (and the one the input named), one by
+/// one by ARN; a version not granted to this account is reported as unreadable.
+async fn other_account_state(
+    lambda: &LambdaClient,
+    target: &Target,
+    arn: &LayerArn,
+    inventory: &[FunctionInfo],
+) -> Result<LayerState> {
+    let users = users_of(arn, inventory);
+    let wanted: BTreeSet<i64> = users
+        .iter()
+        .map(|(_, version)| *version)
+        .chain(target.version_hint)
+        .collect();
+    let mut versions = Vec::new();
+    let mut unreadable = Vec::new();
+    for (version, read) in read_versions(lambda, arn, wanted.into_iter().rev().collect()).await? {
+        match read {
+            Read::Found(found) => versions.push(found),
+            Read::Denied => unreadable.push(version),
+            // Deleted: it shows as deleted and in use.
+            Read::Missing => {}
+        }
+    }
+    let latest = target.version_hint;
+    let note = format!(
+        "layer of account {}: AWS lets another account read only the versions granted to it, \
+         never list them, so only the versions functions here use were read; {}",
+        arn.account,
+        match latest {
+            Some(version) =>
+                format!("drift is judged against version {version}, as the input named it"),
+            None => "the latest version is unknown and drift is not judged (name the latest as \
+                     arn:...:layer:NAME:N to judge it)"
+                .to_string(),
+        }
+    );
+    tracing::info!("{}: {note}", arn);
+    Ok(LayerState {
+        identity: arn.clone(),
+        versions,
+        latest,
+        users,
+        other_account: Some(OtherAccount {
+            owner_account: arn.account.clone(),
+            unreadable_versions: unreadable,
+            note,
+        }),
+    })
+}
+
+/// What reading one version by ARN came to.
+enum Read {
+    Found(ExistingVersion),
+    /// Not granted to this account (403).
+    Denied,
+    /// It does not exist (any more).
+    Missing,
+}
+
+/// GetLayerVersion of each version, by the layer's ARN, newest first.
+async fn read_versions(
+    lambda: &LambdaClient,
+    layer: &LayerArn,
+    versions: Vec<i64>,
+) -> Result<Vec<(i64, Read)>> {
+    let mut read = Vec::new();
+    for version in versions {
+        let arn = layer.version(version);
+        let answer = lambda
+            .get_layer_version()
+            .layer_name(layer.to_string())
+            .version_number(version)
+            .send()
+            .await;
+        let outcome = match answer {
+            Ok(output) => Read::Found(ExistingVersion {
+                version,
+                arn,
+                created_date: output.created_date().map(str::to_string),
+                code_size: output.content().map(|c| c.code_size()),
+            }),
+            Err(err) if layer_aws::is_error_code(&err, "AccessDeniedException") => Read::Denied,
+            Err(err) if layer_aws::is_error_code(&err, "ResourceNotFoundException") => {
+                Read::Missing
+            }
+            Err(err) => {
+                return Err(layer_aws::aws_error(
+                    &format!("reading layer version {arn} (GetLayerVersion)"),
+                    err,
+                ));
+            }
+        };
+        read.push((version, outcome));
+    }
+    Ok(read)
 }
 
 fn unknown_layer(target: &Target) -> Error {
@@ -197,7 +356,9 @@ fn unknown_layer(target: &Target) -> Error {
     )
 }
 
-async fn list_versions(lambda: &LambdaClient, layer: &str) -> Result<Vec<ExistingVersion>> {
+/// Every version of a layer, newest first; `None` when AWS refuses to list
+/// them (another account's layer).
+async fn list_versions(lambda: &LambdaClient, layer: &str) -> Result<Option<Vec<ExistingVersion>>> {
     let mut pages = lambda
         .list_layer_versions()
         .layer_name(layer)
@@ -205,12 +366,16 @@ async fn list_versions(lambda: &LambdaClient, layer: &str) -> Result<Vec<Existin
         .send();
     let mut versions = Vec::new();
     while let Some(page) = pages.next().await {
-        let page = page.map_err(|err| {
-            layer_aws::aws_error(
-                &format!("listing versions of layer {layer} (ListLayerVersions)"),
-                err,
-            )
-        })?;
+        let page = match page {
+            Ok(page) => page,
+            Err(err) if layer_aws::is_error_code(&err, "AccessDeniedException") => return Ok(None),
+            Err(err) => {
+                return Err(layer_aws::aws_error(
+                    &format!("listing versions of layer {layer} (ListLayerVersions)"),
+                    err,
+                ));
+            }
+        };
         for item in page.layer_versions() {
             versions.push(ExistingVersion {
                 version: item.version(),
@@ -224,7 +389,7 @@ async fn list_versions(lambda: &LambdaClient, layer: &str) -> Result<Vec<Existin
         }
     }
     versions.sort_by_key(|v| std::cmp::Reverse(v.version));
-    Ok(versions)
+    Ok(Some(versions))
 }
 
 /// `ListLayerVersions` has no sizes: one `GetLayerVersion` per version.
@@ -318,10 +483,12 @@ struct ReportContext<'a> {
     totals: Option<&'a HashMap<String, Totals>>,
     window: Option<WindowReport>,
     now: SystemTime,
+    /// For the runtime lifecycle.
+    today: Date,
 }
 
 fn build_report(target: &Target, state: LayerState, context: &ReportContext<'_>) -> LayerReport {
-    let latest = state.versions.first().map(|v| v.version);
+    let latest = state.latest;
     let functions = function_reports(&state, latest, context);
     let function_totals = |name: &str| {
         context
@@ -334,7 +501,16 @@ fn build_report(target: &Target, state: LayerState, context: &ReportContext<'_>)
         .iter()
         .flat_map(|f| f.uses.iter().map(|u| u.layer_version))
         .collect();
-    let mut deleted_in_use: Vec<i64> = in_use.difference(&existing).copied().collect();
+    let unreadable: BTreeSet<i64> = state
+        .other_account
+        .iter()
+        .flat_map(|other| other.unreadable_versions.iter().copied())
+        .collect();
+    let mut deleted_in_use: Vec<i64> = in_use
+        .difference(&existing)
+        .filter(|version| !unreadable.contains(version))
+        .copied()
+        .collect();
     deleted_in_use.reverse();
 
     let mut versions: Vec<VersionReport> = state
@@ -396,7 +572,10 @@ fn build_report(target: &Target, state: LayerState, context: &ReportContext<'_>)
         )
         .summary()
     });
-    let storage = storage(&state.versions, target, &in_use, context.now);
+    // Another account's versions are not this account's to delete.
+    let policy = target.policy.filter(|_| state.other_account.is_none());
+    let storage = storage(&state.versions, policy, &in_use, context.now);
+    let deprecated_runtimes = deprecated_runtimes(&functions);
     let (schema, kind) = LayerReport::envelope();
     LayerReport {
         schema,
@@ -413,8 +592,39 @@ fn build_report(target: &Target, state: LayerState, context: &ReportContext<'_>)
         window: context.window.clone(),
         metrics,
         storage,
+        deprecated_runtimes,
+        other_account: state.other_account,
         extra: target.extra.clone(),
     }
+}
+
+/// The runtimes of the layer's functions that are no longer supported, each
+/// with its functions; runtimes ordered by name.
+fn deprecated_runtimes(functions: &[FunctionReport]) -> Vec<DeprecatedRuntime> {
+    let mut by_runtime: BTreeMap<Runtime, DeprecatedRuntime> = BTreeMap::new();
+    for function in functions {
+        let (Some(runtime), Some(stage)) = (&function.runtime, function.runtime_stage) else {
+            continue;
+        };
+        if stage == Stage::Supported {
+            continue;
+        }
+        let Some(lifecycle) = runtime.lifecycle() else {
+            continue;
+        };
+        by_runtime
+            .entry(runtime.clone())
+            .or_insert_with(|| DeprecatedRuntime {
+                runtime: runtime.clone(),
+                stage,
+                deprecated: lifecycle.deprecated,
+                update_blocked: lifecycle.update_blocked,
+                functions: Vec::new(),
+            })
+            .functions
+            .push(function.function.clone());
+    }
+    by_runtime.into_values().collect()
 }
 
 /// One report per function name, from its versions and aliases on the layer.
@@ -456,6 +666,9 @@ fn function_reports(
                 .get(name)
                 .into_iter()
                 .flatten()
+                // An alias on $LATEST runs what $LATEST runs (reported as
+                // such); aliases are listed where they point at a published version.
+                .filter(|(_, target)| target != "$LATEST")
                 .filter_map(|(alias, target)| {
                     Some(QualifierUse {
                         qualifier: alias.clone(),
@@ -478,9 +691,25 @@ fn function_reports(
                 uses.iter()
                     .any(|u| is_movable(u) && u.layer_version < latest)
             });
+            // The runtime of $LATEST, else of the newest version on the layer.
+            let runtime = entries
+                .iter()
+                .find(|(f, _)| f.is_latest())
+                .or_else(|| {
+                    entries
+                        .iter()
+                        .max_by_key(|(f, _)| f.version.parse::<i64>().unwrap_or(0))
+                })
+                .and_then(|(f, _)| f.runtime.clone());
+            let runtime_stage = runtime
+                .as_ref()
+                .and_then(Runtime::lifecycle)
+                .map(|lifecycle| lifecycle.stage(context.today));
             FunctionReport {
                 function: name.to_string(),
                 arn: entries[0].0.arn.clone(),
+                runtime,
+                runtime_stage,
                 latest_uses,
                 attributed_version: latest_uses.unwrap_or(newest_used),
                 mixed: distinct.len() > 1,
@@ -537,7 +766,7 @@ fn usages_of(functions: &[FunctionReport], version: i64) -> Vec<Usage> {
 /// applies; the latest version is never deleted, nor any version in use).
 fn storage(
     versions: &[ExistingVersion],
-    target: &Target,
+    policy: Option<RetentionPolicy>,
     in_use: &BTreeSet<i64>,
     now: SystemTime,
 ) -> Storage {
@@ -559,8 +788,7 @@ fn storage(
         })
         .collect();
     let protected: BTreeSet<i64> = versions.first().map(|v| v.version).into_iter().collect();
-    let plan = target
-        .policy
+    let plan = policy
         .map(|policy| retention::plan(&candidates, &policy, &protected, in_use))
         .unwrap_or_default();
     Storage {
@@ -568,7 +796,7 @@ fn storage(
         total_code_size: versions.iter().filter_map(|v| v.code_size).sum(),
         latest_code_size: versions.first().and_then(|v| v.code_size),
         retention: Retention {
-            policy: target.policy,
+            policy,
             would_free_bytes: plan.delete.iter().map(|&v| size_of(v)).sum(),
             would_delete: plan.delete,
             kept_in_use: plan.kept_in_use,

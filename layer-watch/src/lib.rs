@@ -169,7 +169,7 @@ async fn run_once(
         let summary = Summary::start("layer-watch", "layers");
         publish_metrics::put(session, &reports, &args.metrics_namespace).await?;
         reports.iter().for_each(|_| summary.add(Outcome::Updated));
-        summary.print(&args.verbosity, Some(session.counter.total()));
+        summary.print(&args.verbosity, Some(session.traffic.counter.total()));
     }
     session.log_calls();
     match format {
@@ -249,7 +249,7 @@ async fn run_interval(
     }
     tracing::info!("stopped by a signal");
     if args.put_metrics {
-        summary.print(&args.verbosity, Some(session.counter.total()));
+        summary.print(&args.verbosity, Some(session.traffic.counter.total()));
     }
     Ok(())
 }

@@ -5,6 +5,7 @@
 use std::time::Duration;
 
 use layer_core::arn::{LayerArn, LayerVersionArn};
+use layer_core::platform::{Date, Runtime, Stage};
 use layer_core::record::LAYER_REPORT;
 use layer_core::sections::RetentionPolicy;
 use serde::Serialize;
@@ -36,6 +37,12 @@ pub struct LayerReport {
     /// Sums over every function using the layer; null with --no-metrics.
     pub metrics: Option<MetricsSummary>,
     pub storage: Storage,
+    /// The runtimes of the functions using the layer that AWS has deprecated
+    /// (or blocks), by the runtime lifecycle table; empty when none.
+    pub deprecated_runtimes: Vec<DeprecatedRuntime>,
+    /// Set for another account's layer: what could not be seen from here.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub other_account: Option<OtherAccount>,
     /// Fields of the input record no layer tool owns, passed through untouched.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
@@ -98,8 +105,39 @@ pub struct FunctionReport {
     /// counts all of a function's versions together, so attribution is approximate).
     pub mixed: bool,
     pub behind: bool,
+    /// The runtime of its `$LATEST` (or of its newest version on the layer);
+    /// null for a function without one (a container image).
+    pub runtime: Option<Runtime>,
+    /// Where that runtime stands today (`supported`, `deprecated`,
+    /// `create_blocked`, `update_blocked`); null for a runtime the table lacks.
+    pub runtime_stage: Option<Stage>,
     /// CloudWatch metrics of the function (all its versions); null with --no-metrics.
     pub metrics: Option<MetricsSummary>,
+}
+
+/// Functions on one runtime AWS has deprecated.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DeprecatedRuntime {
+    pub runtime: Runtime,
+    pub stage: Stage,
+    pub deprecated: Option<Date>,
+    /// From this day AWS refuses to update functions on it.
+    pub update_blocked: Option<Date>,
+    pub functions: Vec<String>,
+}
+
+/// Another account's layer: its versions cannot be listed from here (AWS
+/// never allows it), so only the versions this account's functions use were
+/// read, one by one, and only those granted to this account could be.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct OtherAccount {
+    /// The account that owns the layer.
+    pub owner_account: String,
+    /// Versions functions here use that this account may not read (no grant
+    /// to it): their size and date are unknown, and they are not in `versions`.
+    pub unreadable_versions: Vec<i64>,
+    /// What is missing from the report, and why.
+    pub note: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]

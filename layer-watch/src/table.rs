@@ -22,9 +22,11 @@ pub fn print(reports: &[LayerReport]) -> Result<()> {
 /// One layer as text: a headline, the versions, who is behind, the storage.
 pub fn render(report: &LayerReport) -> String {
     let mut text = String::new();
-    let latest = report
-        .latest_version
-        .map_or("none (all deleted)".to_string(), |v| format!("v{v}"));
+    let latest = match (report.latest_version, &report.other_account) {
+        (Some(version), _) => format!("v{version}"),
+        (None, Some(_)) => "unknown (another account's layer)".to_string(),
+        (None, None) => "none (all deleted)".to_string(),
+    };
     text.push_str(&format!(
         "{} ({})  latest {}  functions {}  behind {}\n",
         report.layer_name,
@@ -84,6 +86,34 @@ pub fn render(report: &LayerReport) -> String {
             text.push_str(&format!(
                 "    {}:{} on v{} ({} behind)\n",
                 behind.function, behind.qualifier, behind.layer_version, behind.versions_behind
+            ));
+        }
+    }
+    for deprecated in &report.deprecated_runtimes {
+        let blocked = match deprecated.update_blocked {
+            Some(date) => format!(", AWS blocks updates from {date}"),
+            None => String::new(),
+        };
+        text.push_str(&format!(
+            "  deprecated runtime {} ({}{blocked}): {}\n",
+            deprecated.runtime,
+            deprecated
+                .deprecated
+                .map_or("deprecated".to_string(), |date| format!("since {date}")),
+            deprecated.functions.join(", ")
+        ));
+    }
+    if let Some(other) = &report.other_account {
+        text.push_str(&format!("  note: {}\n", other.note));
+        if !other.unreadable_versions.is_empty() {
+            let versions: Vec<String> = other
+                .unreadable_versions
+                .iter()
+                .map(|v| format!("v{v}"))
+                .collect();
+            text.push_str(&format!(
+                "  not readable from this account (no grant): {}\n",
+                versions.join(", ")
             ));
         }
     }

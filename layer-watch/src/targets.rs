@@ -23,6 +23,10 @@ pub struct Target {
     /// The layer's ARN when the input names it (a record, or an ARN argument):
     /// it pins the account. Otherwise it comes from the layer's versions.
     pub layer_arn: Option<LayerArn>,
+    /// The version the input names (an ARN with a version, a record's
+    /// `published.version`): for another account's layer, whose versions
+    /// cannot be listed, the latest version drift is judged against.
+    pub version_hint: Option<i64>,
     pub policy: Option<RetentionPolicy>,
     /// Fields of the input record that no layer tool owns, passed through.
     pub extra: Map<String, Value>,
@@ -67,11 +71,12 @@ pub async fn resolve(args: &Args) -> Result<Vec<Target>> {
 
 async fn from_argument(args: &Args, text: &str) -> Result<Vec<Target>> {
     if text.starts_with("arn:") {
-        let arn = parse_layer_arn(text)?;
+        let (arn, version_hint) = parse_layer_arn(text)?;
         return Ok(vec![Target {
             region: arn.region.clone(),
             layer_name: arn.name.clone(),
             layer_arn: Some(arn),
+            version_hint,
             policy: None,
             extra: Map::new(),
         }]);
@@ -94,6 +99,7 @@ async fn from_record(args: &Args, record: &Record) -> Result<Vec<Target>> {
             region: published.region,
             layer_name: published.layer_name,
             layer_arn: Some(published.layer_arn),
+            version_hint: Some(published.version),
             policy,
             extra,
         }]);
@@ -124,17 +130,22 @@ async fn in_every_region(
             region,
             layer_name: name.to_string(),
             layer_arn: None,
+            version_hint: None,
             policy,
             extra: extra.clone(),
         })
         .collect())
 }
 
-/// A layer ARN, with or without a version (the version is dropped: a report is
-/// about the whole layer).
-fn parse_layer_arn(text: &str) -> Result<LayerArn> {
+/// A layer ARN, with or without a version (a report is about the whole layer;
+/// the version is kept as a hint of the latest, for another account's layer).
+fn parse_layer_arn(text: &str) -> Result<(LayerArn, Option<i64>)> {
     text.parse::<LayerArn>()
-        .or_else(|_| text.parse::<LayerVersionArn>().map(|arn| arn.layer_arn()))
+        .map(|arn| (arn, None))
+        .or_else(|_| {
+            text.parse::<LayerVersionArn>()
+                .map(|arn| (arn.layer_arn(), Some(arn.version)))
+        })
         .map_err(|_| {
             Error::usage(format!("\"{text}\" is not a layer ARN")).with_fix(
                 "give a layer name, or an ARN like arn:aws:lambda:REGION:ACCOUNT:layer:NAME",
@@ -158,6 +169,7 @@ fn merge_duplicates(targets: Vec<Target>) -> Vec<Target> {
             None => merged.push(target),
             Some(seen) => {
                 seen.layer_arn = seen.layer_arn.take().or(target.layer_arn);
+                seen.version_hint = seen.version_hint.max(target.version_hint);
                 seen.policy = seen.policy.or(target.policy);
                 for (key, value) in target.extra {
                     seen.extra.entry(key).or_insert(value);
@@ -174,12 +186,16 @@ mod tests {
 
     #[test]
     fn layer_arns_with_and_without_versions() {
-        let arn = parse_layer_arn("arn:aws:lambda:eu-west-1:123456789012:layer:common").unwrap();
+        let (arn, hint) =
+            parse_layer_arn("arn:aws:lambda:eu-west-1:123456789012:layer:common").unwrap();
+        assert_eq!(hint, None);
         assert_eq!(
             (arn.region.as_str(), arn.name.as_str()),
             ("eu-west-1", "common")
         );
-        let arn = parse_layer_arn("arn:aws:lambda:eu-west-1:123456789012:layer:common:7").unwrap();
+        let (arn, hint) =
+            parse_layer_arn("arn:aws:lambda:eu-west-1:123456789012:layer:common:7").unwrap();
+        assert_eq!(hint, Some(7));
         assert_eq!(
             arn.to_string(),
             "arn:aws:lambda:eu-west-1:123456789012:layer:common"
@@ -198,6 +214,7 @@ mod tests {
             region: "us-east-1".into(),
             layer_name: "common".into(),
             layer_arn: None,
+            version_hint: None,
             policy: None,
             extra: [
                 ("x-run".to_string(), Value::from(value)),

@@ -15,12 +15,7 @@ const MINUTES: fn(u64) -> Duration = |m| Duration::from_secs(m * 60);
 #[tokio::test]
 async fn sums_per_function_per_version_and_per_layer_with_a_true_average() {
     let account = Account::new().await;
-    let v1 = account
-        .publish_layer(REGION, "common", &[("python/c.py", b"1")])
-        .await;
-    let v2 = account
-        .publish_layer(REGION, "common", &[("python/c.py", b"22")])
-        .await;
+    let (v1, v2) = common::two_versions(&account).await;
     account
         .create_function(REGION, &FunctionSpec::new("busy").layer(&v2))
         .await;

@@ -25,12 +25,7 @@ fn canned(content_type: &str, body: String) -> Fault {
 #[tokio::test]
 async fn the_inventory_follows_every_list_functions_page() {
     let account = Account::new().await;
-    let v1 = account
-        .publish_layer(REGION, "common", &[("python/c.py", b"1")])
-        .await;
-    let v2 = account
-        .publish_layer(REGION, "common", &[("python/c.py", b"22")])
-        .await;
+    let (v1, v2) = common::two_versions(&account).await;
     account
         .create_function(REGION, &FunctionSpec::new("real").layer(&v2))
         .await;

@@ -168,6 +168,8 @@ pub enum Check {
     Override,
     /// Importing the layer's packages with the target Python.
     Import,
+    /// A declared runtime AWS has deprecated (the runtime lifecycle table).
+    Runtime,
     /// Any other check, as written.
     Other(String),
 }
@@ -184,6 +186,7 @@ impl Check {
             Check::Size => "size",
             Check::Override => "override",
             Check::Import => "import",
+            Check::Runtime => "runtime",
             Check::Other(name) => name,
         }
     }
@@ -208,6 +211,7 @@ impl From<String> for Check {
             Check::Size,
             Check::Override,
             Check::Import,
+            Check::Runtime,
         ];
         known
             .into_iter()

@@ -28,10 +28,12 @@ pub struct Published {
     pub permissions: Vec<Grant>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub retention: Option<RetentionOutcome>,
-    /// The layer's semantic version from the record (the description carries it too).
+    /// The layer's semantic version as the version's description carries it
+    /// (what AWS holds: a reused version keeps the one it was published with).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub semantic_version: Option<String>,
-    /// SHA-256 of the zip, hex, in full (the description carries its first 12 digits).
+    /// SHA-256 of the zip, hex, in full: AWS's CodeSha256 (the description
+    /// carries its first 12 digits).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sha256: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -71,4 +73,9 @@ pub struct RetentionOutcome {
     pub deleted: Vec<i64>,
     /// Versions beyond the policy that were kept because a function uses them.
     pub kept_in_use: Vec<i64>,
+    /// Versions beyond the policy that were kept because they are granted to
+    /// other accounts, an organization or everyone (whose functions cannot be
+    /// seen from here); `--prune-shared` deletes them anyway.
+    #[serde(default)]
+    pub kept_shared: Vec<i64>,
 }

@@ -130,6 +130,7 @@ fn full_retention() -> RetentionOutcome {
         dry_run: true,
         deleted: vec![2, 1],
         kept_in_use: vec![3],
+        kept_shared: vec![4],
     }
 }
 

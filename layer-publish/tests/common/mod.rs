@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use base64::Engine;
-use layer_test_harness::{Account, REGION, zip_bytes};
+use layer_test_harness::{Account, REGION, stored_zip_bytes, zip_bytes};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
@@ -21,7 +21,15 @@ pub struct Zip {
 }
 
 pub fn write_zip(dir: &Path, file_name: &str, files: &[(&str, &[u8])]) -> Zip {
-    let bytes = zip_bytes(files);
+    zip_file(dir, file_name, zip_bytes(files))
+}
+
+/// A zip of stored (uncompressed) entries: as large as its files.
+pub fn write_stored_zip(dir: &Path, file_name: &str, files: &[(&str, &[u8])]) -> Zip {
+    zip_file(dir, file_name, stored_zip_bytes(files))
+}
+
+fn zip_file(dir: &Path, file_name: &str, bytes: Vec<u8>) -> Zip {
     let path = dir.join(file_name);
     std::fs::write(&path, &bytes).unwrap();
     let digest = Sha256::digest(&bytes);

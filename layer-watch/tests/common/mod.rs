@@ -83,6 +83,17 @@ pub async fn seed(account: &Account, datums: Vec<MetricDatum>) {
     }
 }
 
+/// Two versions of layer `common` (different content), oldest first.
+pub async fn two_versions(account: &Account) -> (String, String) {
+    let v1 = account
+        .publish_layer(REGION, "common", &[("python/c.py", b"1")])
+        .await;
+    let v2 = account
+        .publish_layer(REGION, "common", &[("python/c.py", b"22")])
+        .await;
+    (v1, v2)
+}
+
 /// The zipped size AWS reports for a layer version.
 pub async fn code_size(account: &Account, layer: &str, version: i64) -> i64 {
     account

@@ -1,4 +1,6 @@
-use aws_sdk_lambda::types::{Architecture, FunctionCode, FunctionConfiguration, Runtime};
+use aws_sdk_lambda::types::{
+    Architecture, FunctionCode, FunctionConfiguration, PackageType, Runtime,
+};
 
 use crate::account::Account;
 use crate::zipfile::zip_bytes;
@@ -12,6 +14,8 @@ pub struct FunctionSpec {
     /// Layer version ARNs, in order.
     pub layers: Vec<String>,
     pub tags: Vec<(String, String)>,
+    /// A container image function (PackageType Image) of this image, instead of a .zip.
+    pub image_uri: Option<String>,
 }
 
 impl FunctionSpec {
@@ -22,7 +26,14 @@ impl FunctionSpec {
             architecture: "x86_64".into(),
             layers: Vec::new(),
             tags: Vec::new(),
+            image_uri: None,
         }
+    }
+
+    /// A container image function (no runtime, no layers of its own).
+    pub fn image(mut self) -> Self {
+        self.image_uri = Some("123456789012.dkr.ecr.us-east-1.amazonaws.com/app:latest".into());
+        self
     }
 
     pub fn runtime(mut self, runtime: &str) -> Self {
@@ -59,17 +70,23 @@ impl Account {
     ) -> FunctionConfiguration {
         let role = self.role_arn().await.to_string();
         let code = zip_bytes(&[("handler.py", HANDLER.as_bytes())]);
-        let mut request = self
+        let request = self
             .lambda(region)
             .await
             .create_function()
             .function_name(&spec.name)
-            .runtime(Runtime::from(spec.runtime.as_str()))
             .architectures(Architecture::from(spec.architecture.as_str()))
             .role(role)
-            .handler("handler.handler")
-            .code(FunctionCode::builder().zip_file(code.into()).build())
             .set_layers(Some(spec.layers.clone()));
+        let mut request = match &spec.image_uri {
+            Some(image) => request
+                .package_type(PackageType::Image)
+                .code(FunctionCode::builder().image_uri(image).build()),
+            None => request
+                .runtime(Runtime::from(spec.runtime.as_str()))
+                .handler("handler.handler")
+                .code(FunctionCode::builder().zip_file(code.into()).build()),
+        };
         for (key, value) in &spec.tags {
             request = request.tags(key, value);
         }

@@ -27,7 +27,18 @@ pub use account::Account;
 pub use lambda::FunctionSpec;
 pub use moto::{MotoServer, moto};
 pub use proxy::{AwsModel, Bucket, Fault, Proxy, RateLimits, Rule};
-pub use zipfile::zip_bytes;
+pub use zipfile::{stored_zip_bytes, zip_bytes};
+
+/// Print the load average (1, 5, 15 min) before a benchmark's measurement:
+/// the machine may be shared, and the figures mean little without it.
+pub fn print_load(what: &str) {
+    let load = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
+    let fields: Vec<&str> = load.split_whitespace().take(3).collect();
+    println!(
+        "load average (1, 5, 15 min) before {what}: {}",
+        fields.join(" ")
+    );
+}
 
 /// The region tests use unless they say otherwise.
 pub const REGION: &str = "us-east-1";

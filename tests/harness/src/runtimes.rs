@@ -6,7 +6,7 @@
 //! Kept apart from the tools' own table (the tests check the tools against it,
 //! so it must not be the same code).
 
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::SystemTime;
 
 /// One runtime's block dates (UTC days, `YYYY-MM-DD`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -134,33 +134,10 @@ impl RuntimeLifecycle {
     }
 }
 
-/// Today's date in UTC, `YYYY-MM-DD`.
+/// Today's date in UTC, `YYYY-MM-DD`, by the system clock (the calendar
+/// arithmetic is layer-core's; the model's dates stay its own).
 pub fn today_utc() -> String {
-    let seconds = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |elapsed| elapsed.as_secs());
-    let (year, month, day) = civil_from_days((seconds / 86_400) as i64);
-    format!("{year:04}-{month:02}-{day:02}")
-}
-
-/// The proleptic Gregorian date of a day counted from 1970-01-01
-/// (Howard Hinnant's `civil_from_days`).
-fn civil_from_days(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let day_of_era = z.rem_euclid(146_097);
-    let year_of_era =
-        (day_of_era - day_of_era / 1_460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
-    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-    let shifted_month = (5 * day_of_year + 2) / 153;
-    let day = (day_of_year - (153 * shifted_month + 2) / 5 + 1) as u32;
-    let month = if shifted_month < 10 {
-        shifted_month + 3
-    } else {
-        shifted_month - 9
-    } as u32;
-    let year = year_of_era + era * 400 + i64::from(month <= 2);
-    (year, month, day)
+    layer_core::lifecycle::Date::of(SystemTime::now()).to_string()
 }
 
 #[cfg(test)]
@@ -169,9 +146,6 @@ mod tests {
 
     #[test]
     fn days_become_dates() {
-        assert_eq!(civil_from_days(0), (1970, 1, 1));
-        assert_eq!(civil_from_days(19_782), (2024, 2, 29));
-        assert_eq!(civil_from_days(20_521), (2026, 3, 9));
         assert_eq!(today_utc().len(), 10);
     }
 
