@@ -1,13 +1,15 @@
 //! The roll-forward (and `--to-version`): read records, plan every function in
 //! every region before changing any, then update, publish, smoke-test, and write
-//! each record with its `attachments`.
+//! each record with its `attachments`. A signal stops it between updates: the
+//! record then says which functions were updated, which were in flight
+//! (`unknown`) and which were not started.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use aws_sdk_lambda::Client;
 use layer_aws::inventory::{FunctionInfo, Versions, list_functions};
-use layer_aws::{Traffic, aws_error, is_error_code, lambda_types};
+use layer_aws::{Stop, Traffic, aws_error, is_error_code, lambda_types};
 use layer_core::arn::LayerVersionArn;
 use layer_core::cli::Summary;
 use layer_core::io::RecordWriter;
@@ -16,9 +18,10 @@ use layer_core::{Context, Error, Record, Result};
 use serde_json::{Map, Value};
 use tokio::sync::OwnedSemaphorePermit;
 
+use crate::journal::{Change, Journal, account_of};
 use crate::plan::{Decision, FunctionState, Target, decide};
 use crate::select::Selectors;
-use crate::session::{Session, run_paced};
+use crate::session::{Paced, Session, run_paced};
 use crate::undo::{Guard, Restore, restore};
 use crate::update::{Applied, set_layers};
 use crate::{Args, smoke};
@@ -58,6 +61,7 @@ pub async fn run(
     mut records: Vec<Record>,
     traffic: &Traffic,
     summary: &Summary,
+    (stop, journal): (Arc<Stop>, Option<Arc<Journal>>),
 ) -> Result<()> {
     let selectors = Selectors::from_args(args)?;
     let wanted = wanted_layers(args, &records)?;
@@ -66,19 +70,30 @@ pub async fn run(
         return Ok(());
     }
     let regions: BTreeSet<String> = wanted.iter().map(|w| w.region.clone()).collect();
-    let session = Arc::new(Session::connect(args, regions.iter().cloned(), traffic).await?);
+    let session =
+        Arc::new(Session::connect(args, regions.iter().cloned(), traffic, stop, journal).await?);
 
     // Plan everything, in every region, before changing anything: a bad input
-    // (a missing layer version, a misspelt --function) stops the run untouched.
-    let mut jobs = Vec::new();
-    let mut seen_names = BTreeSet::new();
-    for region in &regions {
-        let in_region: Vec<&Wanted> = wanted.iter().filter(|w| &w.region == region).collect();
-        let targets = resolve_targets(&session, region, &in_region).await?;
-        let planned = plan_region(&session, &selectors, region, &in_region, &targets).await?;
-        seen_names.extend(planned.1);
-        jobs.extend(planned.0);
-    }
+    // (a missing layer version, a misspelt --function) stops the run untouched,
+    // and so does a signal.
+    let planning = async {
+        let mut jobs = Vec::new();
+        let mut seen_names = BTreeSet::new();
+        for region in &regions {
+            let in_region: Vec<&Wanted> = wanted.iter().filter(|w| &w.region == region).collect();
+            let targets = resolve_targets(&session, region, &in_region).await?;
+            let planned = plan_region(&session, &selectors, region, &in_region, &targets).await?;
+            seen_names.extend(planned.1);
+            jobs.extend(planned.0);
+        }
+        Ok::<_, Error>((jobs, seen_names))
+    };
+    let (jobs, seen_names) = tokio::select! {
+        planned = planning => planned?,
+        signal = session.stop.stopping() => {
+            return Err(Error::interrupted(signal, "stopped while planning; nothing was changed"));
+        }
+    };
     let missing = selectors.missing_functions(|name| seen_names.contains(name));
     if !missing.is_empty() {
         return Err(Error::usage(format!(
@@ -100,6 +115,7 @@ pub async fn run(
 
     let mut problems = Vec::new();
     if !args.dry_run
+        && session.stop.requested().is_none()
         && let Some(function) = &args.smoke
     {
         smoke_test(
@@ -130,6 +146,9 @@ pub async fn run(
         crate::count(summary, outcome.entry.status);
     }
 
+    if session.stop.requested().is_some() {
+        return Err(stopped(&session, &outcomes));
+    }
     let failed = outcomes
         .iter()
         .filter(|o| o.entry.status == AttachmentStatus::Failed)
@@ -148,6 +167,30 @@ pub async fn run(
             problems.join("; ")
         )))
     }
+}
+
+/// How a run a signal stopped ends, after its record is written: what became
+/// of the functions, and how to undo or finish.
+fn stopped(session: &Session, outcomes: &[Outcome]) -> Error {
+    let count = |status| outcomes.iter().filter(|o| o.entry.status == status).count();
+    let journal = session
+        .journal()
+        .map(|journal| format!(" (or `--undo --journal {}`)", journal.path().display()))
+        .unwrap_or_default();
+    session
+        .stop
+        .error(format!(
+            "stopped before the end: {} updated, {} in flight (unknown), {} not started, {} failed; \
+             the record on stdout lists every function",
+            count(AttachmentStatus::Updated) + count(AttachmentStatus::Restored),
+            count(AttachmentStatus::Unknown),
+            count(AttachmentStatus::NotStarted),
+            count(AttachmentStatus::Failed),
+        ))
+        .with_fix(format!(
+            "undo it with `layer-attach --undo` on that record{journal}, or run the same \
+             command again to finish the deploy"
+        ))
 }
 
 /// The layer version each record asks for, checked before any AWS call.
@@ -339,6 +382,11 @@ async fn filter_by_tags<'a>(
     .await;
     let mut kept = Vec::new();
     for (candidate, tags) in candidates.into_iter().zip(tags) {
+        let Paced::Done(tags) = tags else {
+            return Err(session
+                .stop
+                .error("stopped while planning; nothing was changed"));
+        };
         if selectors.tags_match(&tags?) {
             kept.push(candidate);
         }
@@ -417,10 +465,30 @@ async fn apply(args: &Args, session: &Arc<Session>, jobs: Vec<Job>) -> Vec<Outco
         .into_iter()
         .partition(|job| matches!(job.decision, Decision::Change(_)));
     let bar = session.progress(changes.len(), "updating");
+    // What each change becomes if a signal stops the run before it is sent.
+    let not_started: Vec<Outcome> = changes
+        .iter()
+        .map(|job| {
+            let Decision::Change(after) = &job.decision else {
+                unreachable!("only changes are applied")
+            };
+            Outcome {
+                region: job.region.clone(),
+                records: job.records.clone(),
+                entry: entry(
+                    job,
+                    after.clone(),
+                    AttachmentStatus::NotStarted,
+                    Some("the run was stopped by a signal before this update was sent".into()),
+                ),
+                layers_changed: false,
+            }
+        })
+        .collect();
     let publish = args.publish_version || args.alias.is_some();
     let alias = args.alias.clone();
     let task_bar = bar.clone();
-    let mut outcomes = run_paced(session, changes, move |session, job, sending| {
+    let paced = run_paced(session, changes, move |session, job, sending| {
         let alias = alias.clone();
         let bar = task_bar.clone();
         async move {
@@ -441,9 +509,28 @@ async fn apply(args: &Args, session: &Arc<Session>, jobs: Vec<Job>) -> Vec<Outco
     })
     .await;
     bar.finish_and_clear();
+    let mut outcomes: Vec<Outcome> = paced
+        .into_iter()
+        .zip(not_started)
+        .map(|(paced, mut outcome)| match paced {
+            Paced::Done(done) => done,
+            Paced::NotStarted => outcome,
+            Paced::Unfinished => {
+                outcome.entry.status = AttachmentStatus::Unknown;
+                outcome.entry.reason = Some(UNFINISHED.into());
+                // It may have been: a rollback must try it.
+                outcome.layers_changed = true;
+                outcome
+            }
+        })
+        .collect();
     outcomes.extend(others.into_iter().map(planned_outcome));
     outcomes
 }
+
+/// The reason of an update abandoned after a signal.
+const UNFINISHED: &str = "the run was stopped by a signal while this update was in flight; \
+    it may or may not have been applied: `--undo` compares the function with before and after";
 
 async fn update_one(
     session: &Session,
@@ -456,11 +543,18 @@ async fn update_one(
         unreachable!("only changes are applied")
     };
     let handle = session.region(&job.region);
+    let change = Change {
+        region: job.region.clone(),
+        function: job.function.name.clone(),
+        account: account_of(&job.function.arn),
+        before: job.function.layers.clone(),
+        after: after.clone(),
+    };
     let applied = set_layers(
         &handle.client,
         session.limits,
-        &job.function.name,
-        after,
+        session.journal(),
+        &change,
         job.function.revision_id.as_deref(),
         sending,
     )
@@ -606,16 +700,17 @@ async fn smoke_test(
         .map(|(i, _)| i)
         .collect();
     tracing::warn!("rolling back {} functions", changed.len());
-    let items: Vec<(usize, Outcome)> = changed.iter().map(|&i| (i, outcomes[i].clone())).collect();
+    let items: Vec<Outcome> = changed.iter().map(|&i| outcomes[i].clone()).collect();
     let bar = session.progress(items.len(), "rolling back");
     let task_bar = bar.clone();
-    let restored = run_paced(session, items, move |session, (index, outcome), sending| {
+    let restored = run_paced(session, items, move |session, outcome, sending| {
         let bar = task_bar.clone();
         async move {
             let handle = session.region(&outcome.region);
             let result = restore(
                 handle,
                 session.limits,
+                session.journal(),
                 &outcome.entry,
                 Guard {
                     force: false,
@@ -625,14 +720,32 @@ async fn smoke_test(
             )
             .await;
             bar.inc(1);
-            (index, result)
+            result
         }
     })
     .await;
     bar.finish_and_clear();
     let mut not_restored = 0;
-    for (index, (result, _current)) in restored {
+    for (&index, paced) in changed.iter().zip(restored) {
         let entry = &mut outcomes[index].entry;
+        let result = match paced {
+            Paced::Done((result, _current)) => result,
+            // A signal stopped the rollback: the entry keeps the deploy's
+            // before/after, so that `--undo` finishes it.
+            Paced::NotStarted => {
+                not_restored += 1;
+                entry.reason = Some(format!(
+                    "{failure}; the rollback was stopped by a signal before it reached this function"
+                ));
+                continue;
+            }
+            Paced::Unfinished => {
+                not_restored += 1;
+                entry.status = AttachmentStatus::Unknown;
+                entry.reason = Some(format!("{failure}; {UNFINISHED}"));
+                continue;
+            }
+        };
         let (status, reason) = match result {
             Restore::Restored | Restore::AlreadyThere | Restore::Planned => (
                 AttachmentStatus::Restored,

@@ -8,8 +8,12 @@
 //! guarded by their `RevisionId`, at a bounded rate and concurrency. Each record
 //! comes out with an `attachments` section: per function its `before` and
 //! `after` lists and a status, enough for `--undo` to restore every function.
+//! Each change is written to a journal before it is sent, and SIGINT/SIGTERM
+//! stop the run between updates with a complete record, so that no stop, not
+//! even `kill -9`, leaves a changed function without a record of it.
 
 mod attach;
+mod journal;
 mod plan;
 mod select;
 mod session;
@@ -20,7 +24,7 @@ mod update;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use layer_aws::Traffic;
+use layer_aws::{Stop, Traffic};
 use layer_core::cli::{Outcome, Summary, Verbosity, parse_duration, warn_deprecated};
 use layer_core::io::{Input, read_records};
 use layer_core::record::LAYER_RECORD;
@@ -41,6 +45,12 @@ pub use plan::{Decision, FunctionState, MAX_LAYERS, Target, decide, new_layers};
 /// reason. The output is each record plus `attachments`: per function `before`,
 /// `after` and a `status` (updated, unchanged, skipped, failed), which is enough
 /// to undo the deploy. Exit 1 when any function failed (the output is complete).
+///
+/// Each change is first written to a journal (its path is on stderr). On
+/// SIGINT or SIGTERM no new update starts, those in flight get 10 s to finish
+/// (then they are `unknown`), the record is written (`not_started` for the
+/// rest) and the exit is 130 or 143; a second signal writes it at once. After
+/// `kill -9`, `--undo --journal PATH` restores what the journal names.
 #[derive(Debug, clap::Parser)]
 #[command(
     name = "layer-attach",
@@ -54,6 +64,8 @@ pub use plan::{Decision, FunctionState, MAX_LAYERS, Target, decide, new_layers};
   layer-attach --prefix makoto- --tagged env=prod --publish-version --alias live \\
       --smoke makoto-health-check --undo-on-failure published.jsonl > deploy.jsonl
   layer-attach --undo deploy.jsonl              # restore every function's `before` list
+  layer-attach --journal deploy.journal published.jsonl > deploy.jsonl
+  layer-attach --undo --journal deploy.journal  # restore from the journal (no record: kill -9)
   layer-attach --to-version 6 published.jsonl   # point the users back at version 6"
 )]
 pub struct Args {
@@ -143,6 +155,15 @@ pub struct Args {
     #[arg(long, help_heading = "Rollback")]
     pub undo: bool,
 
+    /// The journal: each change is written to it (and synced) before it is sent,
+    /// and its result after. Default: a new file per run under
+    /// $XDG_STATE_HOME/layer-tools/ (or ~/.local/state/layer-tools/); journals
+    /// older than 30 days there are removed. With --undo: restore what this
+    /// journal names instead of reading a record, e.g.
+    /// `layer-attach --undo --journal ~/.local/state/layer-tools/layer-attach-….jsonl`.
+    #[arg(long, value_name = "PATH", help_heading = "Rollback")]
+    pub journal: Option<PathBuf>,
+
     /// Override the safety check: with --undo, restore even where the function's
     /// list changed since the deploy.
     #[arg(long, requires = "undo", help_heading = "Rollback")]
@@ -201,17 +222,39 @@ pub fn run(mut args: Args) -> Result<()> {
         Error::usage(format!("--smoke-payload is not JSON: {err}"))
             .with_fix("give a JSON document, e.g. --smoke-payload '{\"test\": true}'")
     })?;
-    let input = Input::required(args.input.as_deref())?;
-    let records = read_records(&input, &[LAYER_RECORD])?;
+    let deploy = if let (true, Some(path)) = (args.undo, &args.journal) {
+        if args.input.is_some() {
+            return Err(Error::usage(
+                "--undo --journal restores from the journal alone; it takes no INPUT",
+            )
+            .with_fix("give either the deploy record or --journal PATH"));
+        }
+        undo::Deploy::Journal(path.clone())
+    } else {
+        let input = Input::required(args.input.as_deref())?;
+        undo::Deploy::Records(read_records(&input, &[LAYER_RECORD])?)
+    };
     let traffic = Traffic::new(&args.aws);
     let summary = Summary::start("layer-attach", "functions").dry_run(args.dry_run);
+    let mut journal = None;
     let result = layer_aws::block_on(async {
-        if args.undo {
-            undo::run(&args, records, &traffic, &summary).await
-        } else {
-            attach::run(&args, records, &traffic, &summary).await
+        // From here on a signal stops the run gracefully.
+        let stop = Stop::listen("layer-attach")?;
+        journal = open_journal(&args)?;
+        let shared = (stop, journal.clone());
+        match deploy {
+            undo::Deploy::Records(records) if !args.undo => {
+                attach::run(&args, records, &traffic, &summary, shared).await
+            }
+            deploy => undo::run(&args, deploy, &traffic, &summary, shared).await,
         }
     });
+    if let Some(journal) = journal.filter(|journal| journal.written()) {
+        eprintln!(
+            "layer-attach: the journal of this run: {}",
+            journal.path().display()
+        );
+    }
     // At -v only, as every AWS tool does: people tuning --rate read it.
     if args.verbosity.verbose > 0 {
         traffic.log();
@@ -223,6 +266,19 @@ pub fn run(mut args: Args) -> Result<()> {
     result
 }
 
+/// The journal this run writes its changes to: none for --dry-run; with
+/// `--undo --journal`, that file is the input, and the undo writes its own
+/// journal in the state folder.
+fn open_journal(args: &Args) -> Result<Option<std::sync::Arc<journal::Journal>>> {
+    if args.dry_run {
+        return Ok(None);
+    }
+    let chosen = args.journal.as_deref().filter(|_| !args.undo);
+    let mode = if args.undo { "undo" } else { "attach" };
+    let journal = journal::Journal::open(chosen, mode)?;
+    Ok(Some(std::sync::Arc::new(journal)))
+}
+
 /// How one function's status counts in the summary line.
 fn count(summary: &Summary, status: AttachmentStatus) {
     summary.add(match status {
@@ -230,8 +286,10 @@ fn count(summary: &Summary, status: AttachmentStatus) {
             Outcome::Updated
         }
         AttachmentStatus::Unchanged => Outcome::Unchanged,
-        AttachmentStatus::Skipped | AttachmentStatus::Conflict => Outcome::Skipped,
-        AttachmentStatus::Failed => Outcome::Failed,
+        AttachmentStatus::Skipped | AttachmentStatus::Conflict | AttachmentStatus::NotStarted => {
+            Outcome::Skipped
+        }
+        AttachmentStatus::Failed | AttachmentStatus::Unknown => Outcome::Failed,
     });
 }
 

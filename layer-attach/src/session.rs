@@ -1,7 +1,8 @@
 //! What every task of a run shares: one client per region, paced by the
 //! region's pacer (Lambda's quotas are per account and region; the pacer is
 //! `layer_aws`'s, shared by every request of the run), the retry limits, the
-//! progress bar, and the permits that bound how many updates are sent at once.
+//! progress bar, the permits that bound how many updates are sent at once, the
+//! stop request of SIGINT/SIGTERM, and the run's journal.
 
 use std::collections::BTreeMap;
 use std::future::Future;
@@ -9,13 +10,14 @@ use std::sync::Arc;
 
 use aws_sdk_lambda::Client;
 use indicatif::{ProgressBar, ProgressState, ProgressStyle};
-use layer_aws::Traffic;
+use layer_aws::{Stop, Traffic};
 use layer_core::Result;
 use layer_core::cli::format_rate;
 use layer_core::platform::Date;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use crate::Args;
+use crate::journal::Journal;
 use crate::update::Limits;
 
 #[derive(Debug)]
@@ -31,6 +33,10 @@ pub struct Session {
     pub show_progress: bool,
     /// Today, for the runtime lifecycle (`LAYER_TOOLS_TODAY` overrides the clock).
     pub today: Date,
+    /// Set by SIGINT/SIGTERM: start no new item.
+    pub stop: Arc<Stop>,
+    /// Where each change is written before it is sent (none for --dry-run).
+    pub journal: Option<Arc<Journal>>,
 }
 
 impl Session {
@@ -40,6 +46,8 @@ impl Session {
         args: &Args,
         regions: impl IntoIterator<Item = String>,
         traffic: &Traffic,
+        stop: Arc<Stop>,
+        journal: Option<Arc<Journal>>,
     ) -> Result<Session> {
         let mut clients = BTreeMap::new();
         for region in regions {
@@ -65,11 +73,17 @@ impl Session {
             concurrency: args.concurrency as usize,
             show_progress: args.verbosity.show_progress(),
             today: Date::today()?,
+            stop,
+            journal,
         })
     }
 
     pub fn region(&self, region: &str) -> &Region {
         &self.regions[region]
+    }
+
+    pub fn journal(&self) -> Option<&Journal> {
+        self.journal.as_deref()
     }
 
     /// A progress bar on stderr when a person watches it; hidden otherwise.
@@ -95,12 +109,29 @@ fn progress_style() -> ProgressStyle {
         .progress_chars("=> ")
 }
 
+/// What became of one item of [`run_paced`].
+#[derive(Debug)]
+pub enum Paced<R> {
+    Done(R),
+    /// A signal stopped the run before the item started.
+    NotStarted,
+    /// A signal stopped the run while the item was running, and it did not
+    /// finish within the grace period (or a second signal came): abandoned.
+    Unfinished,
+}
+
 /// Run `task` on every item, in input order, each with a sending permit:
 /// at most `concurrency` items hold one at a time, and an item lets its
 /// permit go as soon as it has sent what must be bounded (an update lets it go
 /// once AWS accepted it, before waiting for it to finish), so the next item
-/// starts then. Results in input order.
-pub async fn run_paced<T, R, F, Fut>(session: &Arc<Session>, items: Vec<T>, task: F) -> Vec<R>
+/// starts then. Once a signal asks the run to stop, no item starts; the running
+/// ones get the grace period (or until a second signal) and are then abandoned.
+/// Results in input order.
+pub async fn run_paced<T, R, F, Fut>(
+    session: &Arc<Session>,
+    items: Vec<T>,
+    task: F,
+) -> Vec<Paced<R>>
 where
     T: Send + 'static,
     R: Send + 'static,
@@ -108,27 +139,47 @@ where
     Fut: Future<Output = R> + Send + 'static,
 {
     let len = items.len();
+    let stop = session.stop.clone();
     let permits = Arc::new(Semaphore::new(session.concurrency.max(1)));
     let task = Arc::new(task);
     let mut running = tokio::task::JoinSet::new();
+    let mut started = 0;
     for (index, item) in items.into_iter().enumerate() {
-        let permit = permits
-            .clone()
-            .acquire_owned()
-            .await
-            .expect("the semaphore is never closed");
+        let permit = tokio::select! {
+            biased;
+            _ = stop.stopping() => break,
+            permit = permits.clone().acquire_owned() => permit.expect("the semaphore is never closed"),
+        };
         let (task, session) = (task.clone(), session.clone());
         running.spawn(async move { (index, task(session, item, permit).await) });
+        started += 1;
     }
     let mut results: Vec<Option<R>> = (0..len).map(|_| None).collect();
-    while let Some(finished) = running.join_next().await {
-        let (index, result) =
-            finished.unwrap_or_else(|err| std::panic::resume_unwind(err.into_panic()));
-        results[index] = Some(result);
+    // One grace period for the whole run, not one per finished item.
+    let abandoning = stop.abandoning();
+    tokio::pin!(abandoning);
+    loop {
+        tokio::select! {
+            finished = running.join_next() => {
+                let Some(finished) = finished else { break };
+                let (index, result) =
+                    finished.unwrap_or_else(|err| std::panic::resume_unwind(err.into_panic()));
+                results[index] = Some(result);
+            }
+            () = &mut abandoning => {
+                running.abort_all();
+                break;
+            }
+        }
     }
     results
         .into_iter()
-        .map(|result| result.expect("every item ran"))
+        .enumerate()
+        .map(|(index, result)| match result {
+            Some(done) => Paced::Done(done),
+            None if index < started => Paced::Unfinished,
+            None => Paced::NotStarted,
+        })
         .collect()
 }
 

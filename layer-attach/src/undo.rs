@@ -1,23 +1,30 @@
 //! `--undo`: restore each function's `before` list from a deploy record, but only
 //! where the function still has the deploy's `after` list (someone else's later
 //! change is a conflict, not something to overwrite; `--force` overrides). Also
-//! used to roll back after a failed smoke test.
+//! used to roll back after a failed smoke test. The deploy's entries come from
+//! its record or, when the run left no record (`kill -9`), from its journal
+//! (`--journal PATH`), with the same rules. `unknown` entries (in flight when a
+//! signal stopped the deploy) are restored where the function has `after`,
+//! and left alone where it still has `before`.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::path::PathBuf;
 use std::sync::Arc;
 
-use layer_aws::{Traffic, aws_error, is_error_code, lambda_types};
+use layer_aws::{Stop, Traffic, aws_error, is_error_code, lambda_types};
 use layer_core::arn::LayerVersionArn;
 use layer_core::cli::Summary;
 use layer_core::io::RecordWriter;
+use layer_core::record::LAYER_RECORD;
 use layer_core::sections::{AliasMove, Attachment, AttachmentStatus, names};
 use layer_core::{Context, Error, Record, Result};
 use serde_json::Map;
 use tokio::sync::OwnedSemaphorePermit;
 
 use crate::Args;
+use crate::journal::{Change, Journal, account_of};
 use crate::plan::MAX_LAYERS;
-use crate::session::{Region, Session, run_paced};
+use crate::session::{Paced, Region, Session, run_paced};
 use crate::update::{Applied, Limits, set_layers};
 
 /// What restoring one function came to.
@@ -46,6 +53,7 @@ pub struct Guard {
 pub async fn restore(
     region: &Region,
     limits: Limits,
+    journal: Option<&Journal>,
     deployed: &Attachment,
     guard: Guard,
     sending: OwnedSemaphorePermit,
@@ -96,11 +104,18 @@ pub async fn restore(
     } else if dry_run {
         Restore::Planned
     } else {
+        let change = Change {
+            region: deployed.region.clone(),
+            function: function.clone(),
+            account: account_of(config.function_arn().unwrap_or_default()),
+            before: current.clone(),
+            after: before.clone(),
+        };
         match set_layers(
             &region.client,
             limits,
-            function,
-            before,
+            journal,
+            &change,
             config.revision_id(),
             sending,
         )
@@ -200,18 +215,32 @@ struct Undo {
     records: Vec<usize>,
 }
 
+/// What to undo: the records of a deploy, or the journal of a run.
+#[derive(Debug)]
+pub enum Deploy {
+    Records(Vec<Record>),
+    Journal(PathBuf),
+}
+
 pub async fn run(
     args: &Args,
-    mut records: Vec<Record>,
+    deploy: Deploy,
     traffic: &Traffic,
     summary: &Summary,
+    (stop, journal): (Arc<Stop>, Option<Arc<Journal>>),
 ) -> Result<()> {
-    let work = collect(&records)?;
+    let (mut records, work) = match deploy {
+        Deploy::Records(records) => {
+            let work = collect(&records)?;
+            (records, work)
+        }
+        Deploy::Journal(path) => from_journal(&path)?,
+    };
     if work.is_empty() {
-        tracing::warn!("the deploy records changed no function: nothing to undo");
+        tracing::warn!("the deploy changed no function: nothing to undo");
     }
     let regions: BTreeSet<String> = work.iter().map(|u| u.entry.region.clone()).collect();
-    let session = Arc::new(Session::connect(args, regions, traffic).await?);
+    let session = Arc::new(Session::connect(args, regions, traffic, stop, journal).await?);
     let bar = session.progress(work.len(), "restoring");
     let task_bar = bar.clone();
     let (force, dry_run) = (args.force, args.dry_run);
@@ -223,6 +252,7 @@ pub async fn run(
             let result = restore(
                 session.region(&entry.region),
                 session.limits,
+                session.journal(),
                 entry,
                 guard,
                 sending,
@@ -237,16 +267,26 @@ pub async fn run(
 
     let mut outcomes = Vec::new();
     let mut problems = 0;
-    for (undo, (result, current)) in work.into_iter().zip(results) {
-        let (status, reason) = match result {
-            Restore::Restored => (AttachmentStatus::Restored, None),
-            Restore::AlreadyThere => (
-                AttachmentStatus::Unchanged,
-                Some("it already has the before list".to_string()),
+    for (undo, paced) in work.into_iter().zip(results) {
+        let (status, reason, current) = match paced {
+            Paced::Done((result, current)) => {
+                let (status, reason) = restore_status(result);
+                (status, reason, current)
+            }
+            Paced::NotStarted => (
+                AttachmentStatus::NotStarted,
+                Some("the undo was stopped by a signal before it reached this function".into()),
+                None,
             ),
-            Restore::Planned => (AttachmentStatus::Planned, None),
-            Restore::Conflict(why) => (AttachmentStatus::Conflict, Some(why)),
-            Restore::Failed(why) => (AttachmentStatus::Failed, Some(why)),
+            Paced::Unfinished => (
+                AttachmentStatus::Unknown,
+                Some(
+                    "the undo was stopped by a signal while restoring this function; it may \
+                     or may not have been restored: run the same --undo again"
+                        .into(),
+                ),
+                None,
+            ),
         };
         if matches!(
             status,
@@ -293,6 +333,18 @@ pub async fn run(
     for (_, entry) in &outcomes {
         crate::count(summary, entry.status);
     }
+    if session.stop.requested().is_some() {
+        let count = |status| outcomes.iter().filter(|(_, e)| e.status == status).count();
+        return Err(session
+            .stop
+            .error(format!(
+                "the undo stopped before the end: {} restored, {} in flight (unknown), {} not started",
+                count(AttachmentStatus::Restored),
+                count(AttachmentStatus::Unknown),
+                count(AttachmentStatus::NotStarted),
+            ))
+            .with_fix("run the same --undo again: it restores what is left and leaves what is restored"));
+    }
     if problems > 0 {
         return Err(Error::Findings(format!(
             "{problems} of {} functions were not restored; see \"attachments\" in the output",
@@ -302,8 +354,37 @@ pub async fn run(
     Ok(())
 }
 
-/// The functions to restore: every `updated` or `failed` entry (a failed update
-/// may have changed the function), once per function even when several records
+/// An undo entry's status (and reason) for what restoring it came to.
+fn restore_status(result: Restore) -> (AttachmentStatus, Option<String>) {
+    match result {
+        Restore::Restored => (AttachmentStatus::Restored, None),
+        Restore::AlreadyThere => (
+            AttachmentStatus::Unchanged,
+            Some("it already has the before list".to_string()),
+        ),
+        Restore::Planned => (AttachmentStatus::Planned, None),
+        Restore::Conflict(why) => (AttachmentStatus::Conflict, Some(why)),
+        Restore::Failed(why) => (AttachmentStatus::Failed, Some(why)),
+    }
+}
+
+/// The functions a journal names, and the one record the undo writes about
+/// them (a journal has no records to annotate).
+fn from_journal(path: &std::path::Path) -> Result<(Vec<Record>, Vec<Undo>)> {
+    let mut work = Vec::new();
+    for entry in crate::journal::read(path)? {
+        check_entry(&entry).context(path.display())?;
+        work.push(Undo {
+            entry,
+            records: vec![0],
+        });
+    }
+    Ok((vec![Record::new(LAYER_RECORD)], work))
+}
+
+/// The functions to restore: every `updated`, `failed` or `unknown` entry (a
+/// failed update, or one in flight when a signal stopped the deploy, may have
+/// changed the function), once per function even when several records
 /// (several layers) list it. Checked before any AWS call.
 fn collect(records: &[Record]) -> Result<Vec<Undo>> {
     let mut work: BTreeMap<(String, String), Undo> = BTreeMap::new();
@@ -315,7 +396,7 @@ fn collect(records: &[Record]) -> Result<Vec<Undo>> {
         for entry in entries {
             if !matches!(
                 entry.status,
-                AttachmentStatus::Updated | AttachmentStatus::Failed
+                AttachmentStatus::Updated | AttachmentStatus::Failed | AttachmentStatus::Unknown
             ) {
                 continue;
             }

@@ -5,7 +5,8 @@
 //! Every request goes through the region's pacer (in the client). The update
 //! is sent holding a sending permit, which is let go as soon as AWS accepted
 //! it: the wait that follows polls `GetFunction` (its own 100/s quota) and
-//! never holds up the next function's update.
+//! never holds up the next function's update. With a journal, the change is
+//! written to it (and synced) before it is sent, and its result after.
 
 use std::time::{Duration, Instant};
 
@@ -16,6 +17,8 @@ use aws_sdk_lambda::types::LastUpdateStatus;
 use layer_aws::retry::backoff;
 use layer_aws::{aws_error, is_error_code};
 use layer_core::arn::LayerVersionArn;
+
+use crate::journal::{Change, Journal};
 
 /// How hard to try.
 #[derive(Debug, Clone, Copy)]
@@ -38,22 +41,35 @@ pub enum Applied {
     Failed(String),
 }
 
-/// Set a function's layers, guarded by the revision it was read at; `sending`
-/// is held until AWS has accepted (or refused) the update.
+/// Set a function's layers to `change.after`, guarded by the revision it was
+/// read at; `sending` is held until AWS has accepted (or refused) the update.
+/// Nothing is sent unless the journal (when there is one) has the change.
 pub async fn set_layers(
     client: &Client,
     limits: Limits,
-    function: &str,
-    layers: &[LayerVersionArn],
+    journal: Option<&Journal>,
+    change: &Change,
     revision_id: Option<&str>,
     sending: OwnedSemaphorePermit,
 ) -> Applied {
-    let sent = send_update(client, limits, function, layers, revision_id).await;
+    if let Some(journal) = journal
+        && let Err(err) = journal.begin(change)
+    {
+        return Applied::Failed(format!(
+            "not sent: the journal could not say it first: {err:#}"
+        ));
+    }
+    let function = &change.function;
+    let sent = send_update(client, limits, function, &change.after, revision_id).await;
     drop(sending);
-    match sent {
+    let applied = match sent {
         Sent::InProgress => wait_until_done(client, limits, function).await,
         Sent::Finished(applied) => applied,
+    };
+    if let Some(journal) = journal {
+        journal.end(change, &applied);
     }
+    applied
 }
 
 /// What AWS said to an update.

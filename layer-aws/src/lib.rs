@@ -3,6 +3,7 @@
 //! pacing Lambda's requests under its quotas (one pacer per account and region), turning
 //! SDK errors into messages a person can act on, Lambda's answers parsed into
 //! `layer_core` types, the request counter, the backoff of our own retry loops,
+//! stopping gracefully on SIGINT and SIGTERM (`stop`),
 //! and starting the async runtime.
 
 mod config;
@@ -13,6 +14,7 @@ pub mod lambda_types;
 pub mod pace;
 pub mod requests;
 pub mod retry;
+pub mod stop;
 
 use std::future::Future;
 
@@ -20,6 +22,7 @@ pub use config::{AwsArgs, DEFAULT_RATE, validate_region};
 pub use errors::{aws_error, is_error_code};
 pub use pace::{Bucket, Pacer, Pacers, Rates};
 pub use requests::{RequestCounter, Traffic, lambda_client};
+pub use stop::Stop;
 
 pub use aws_config::SdkConfig;
 

@@ -277,10 +277,10 @@ pub fn finish(tool: &str, result: Result<(), Error>) -> ExitCode {
 /// The message for people: `TOOL: error: PROBLEM`, one `TOOL: caused by: CAUSE`
 /// line per cause, then `TOOL: hint: FIX` where a fix is known.
 fn report(tool: &str, err: &Error, out: &mut impl Write) -> std::io::Result<()> {
-    let label = if matches!(err, Error::Findings(_)) {
-        "found"
-    } else {
-        "error"
+    let label = match err {
+        Error::Findings(_) => "found",
+        Error::Interrupted { .. } => "stopped",
+        _ => "error",
     };
     writeln!(out, "{tool}: {label}: {err}")?;
     for cause in err.causes() {

@@ -4,6 +4,8 @@
 //! - 0: done (also a broken pipe: the reader went away, which is not our failure);
 //! - 1: done, but a check found something (drift, a function that failed to update);
 //! - 2: bad usage, bad input, or a failure that stopped the tool: nothing half-done.
+//! - 130 / 143: stopped by SIGINT / SIGTERM (128 + the signal's number, as
+//!   shells report it), after writing the record of what was done.
 //!
 //! An error says the problem in the tool's words and keeps what caused it (an
 //! I/O error, an SDK error) as its `source`, so that the message on stderr can
@@ -49,6 +51,48 @@ pub enum Error {
 
     /// Whoever read our stdout went away (`layer-watch | head -1`): exit quietly.
     BrokenPipe,
+
+    /// A signal stopped the tool (exit 128 + its number). The message says
+    /// what was done and where its record is.
+    Interrupted {
+        signal: Signal,
+        problem: String,
+        fix: Option<String>,
+        source: Option<Source>,
+    },
+}
+
+/// The signals a tool stops gracefully on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Signal {
+    /// Ctrl-C.
+    Interrupt,
+    /// What CI runners and `kill` send to cancel a job.
+    Terminate,
+}
+
+impl Signal {
+    pub fn name(self) -> &'static str {
+        match self {
+            Signal::Interrupt => "SIGINT",
+            Signal::Terminate => "SIGTERM",
+        }
+    }
+
+    /// 128 + the signal's number, the code a shell reports for a process the
+    /// signal killed: callers see the same code whether or not we cleaned up.
+    pub fn exit_code(self) -> u8 {
+        match self {
+            Signal::Interrupt => 130,
+            Signal::Terminate => 143,
+        }
+    }
+}
+
+impl fmt::Display for Signal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
 }
 
 impl Error {
@@ -70,6 +114,16 @@ impl Error {
 
     pub fn failed(problem: impl fmt::Display) -> Self {
         Error::Failed {
+            problem: problem.to_string(),
+            fix: None,
+            source: None,
+        }
+    }
+
+    /// Stopped by `signal`; `problem` says what was done before it stopped.
+    pub fn interrupted(signal: Signal, problem: impl fmt::Display) -> Self {
+        Error::Interrupted {
+            signal,
             problem: problem.to_string(),
             fix: None,
             source: None,
@@ -122,9 +176,10 @@ impl Error {
 
     pub fn fix(&self) -> Option<&str> {
         match self {
-            Error::Usage { fix, .. } | Error::Input { fix, .. } | Error::Failed { fix, .. } => {
-                fix.as_deref()
-            }
+            Error::Usage { fix, .. }
+            | Error::Input { fix, .. }
+            | Error::Failed { fix, .. }
+            | Error::Interrupted { fix, .. } => fix.as_deref(),
             Error::Findings(_) | Error::BrokenPipe => None,
         }
     }
@@ -139,6 +194,7 @@ impl Error {
             Error::BrokenPipe => 0,
             Error::Findings(_) => 1,
             Error::Usage { .. } | Error::Input { .. } | Error::Failed { .. } => 2,
+            Error::Interrupted { signal, .. } => signal.exit_code(),
         }
     }
 
@@ -158,6 +214,12 @@ impl Error {
                 problem,
                 fix,
                 source,
+            }
+            | Error::Interrupted {
+                problem,
+                fix,
+                source,
+                ..
             } => Some((problem, fix, source)),
             Error::Findings(_) | Error::BrokenPipe => None,
         }
@@ -169,7 +231,8 @@ impl fmt::Display for Error {
         match self {
             Error::Usage { problem, .. }
             | Error::Input { problem, .. }
-            | Error::Failed { problem, .. } => f.write_str(problem)?,
+            | Error::Failed { problem, .. }
+            | Error::Interrupted { problem, .. } => f.write_str(problem)?,
             Error::Findings(summary) => f.write_str(summary)?,
             Error::BrokenPipe => f.write_str("broken pipe")?,
         }
@@ -187,7 +250,8 @@ impl std::error::Error for Error {
         match self {
             Error::Usage { source, .. }
             | Error::Input { source, .. }
-            | Error::Failed { source, .. } => source
+            | Error::Failed { source, .. }
+            | Error::Interrupted { source, .. } => source
                 .as_deref()
                 .map(|cause| cause as &(dyn std::error::Error + 'static)),
             Error::Findings(_) | Error::BrokenPipe => None,
@@ -227,6 +291,8 @@ mod tests {
         assert_eq!(Error::failed("x").exit_code(), 2);
         assert_eq!(Error::Findings("drift".into()).exit_code(), 1);
         assert_eq!(Error::BrokenPipe.exit_code(), 0);
+        assert_eq!(Error::interrupted(Signal::Interrupt, "x").exit_code(), 130);
+        assert_eq!(Error::interrupted(Signal::Terminate, "x").exit_code(), 143);
     }
 
     #[test]

@@ -16,6 +16,7 @@ pub mod cli;
 pub mod error;
 pub mod hex;
 pub mod io;
+pub mod journal;
 pub mod lifecycle;
 pub mod platform;
 pub mod record;
@@ -23,5 +24,5 @@ pub mod retention;
 pub mod schemas;
 pub mod sections;
 
-pub use error::{Context, Error, Result};
+pub use error::{Context, Error, Result, Signal};
 pub use record::{Record, SchemaName};

@@ -66,4 +66,26 @@ pub enum AttachmentStatus {
     Restored,
     /// Not put back: the function changed since the deploy (`--force` overrides).
     Conflict,
+    /// A signal stopped the run before this change was sent: not touched.
+    #[serde(rename = "not_started")]
+    NotStarted,
+    /// A signal stopped the run while this change was in flight: it may or
+    /// may not have been applied (`--undo` compares the function with
+    /// `before` and `after`).
+    Unknown,
+}
+
+impl AttachmentStatus {
+    /// Every status, for checks that the schema lists the same ones.
+    pub const ALL: &[AttachmentStatus] = &[
+        AttachmentStatus::Updated,
+        AttachmentStatus::Unchanged,
+        AttachmentStatus::Skipped,
+        AttachmentStatus::Failed,
+        AttachmentStatus::Planned,
+        AttachmentStatus::Restored,
+        AttachmentStatus::Conflict,
+        AttachmentStatus::NotStarted,
+        AttachmentStatus::Unknown,
+    ];
 }

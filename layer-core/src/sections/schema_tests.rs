@@ -302,6 +302,29 @@ fn the_structs_fields_are_exactly_the_schemas_properties() {
 }
 
 #[test]
+fn the_attachment_statuses_are_exactly_the_schemas() {
+    let schema = schema_of(names::ATTACHMENTS);
+    let listed: BTreeSet<String> = schema["items"]["properties"]["status"]["enum"]
+        .as_array()
+        .expect("a status enum")
+        .iter()
+        .map(|value| value.as_str().unwrap().to_string())
+        .collect();
+    let ours: BTreeSet<String> = AttachmentStatus::ALL
+        .iter()
+        .map(|status| {
+            serde_json::to_value(status)
+                .unwrap()
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    assert_eq!(listed, ours);
+    assert!(ours.contains("not_started") && ours.contains("unknown"));
+}
+
+#[test]
 fn the_comparison_finds_a_field_the_schema_lacks_and_a_property_no_struct_has() {
     let schema = json!({
         "type": "object",

@@ -713,16 +713,7 @@ async fn every_tool_completes_or_fails_cleanly_under_faults() {
         let scenario = *scenario;
         tasks.spawn(async move { (index, scenario().await) });
     }
-    let mut rows: Vec<(usize, Row)> = Vec::new();
-    let mut failures = Vec::new();
-    while let Some(joined) = tasks.join_next().await {
-        match joined {
-            Ok(done) => rows.push(done),
-            Err(err) => failures.push(panic_message(err)),
-        }
-    }
-    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
-    rows.sort_by_key(|(index, _)| *index);
+    let rows = layer_test_harness::join_in_order(tasks).await;
     let mut table = vec![
         support::row(&[
             "tool",
@@ -733,7 +724,7 @@ async fn every_tool_completes_or_fails_cleanly_under_faults() {
         ]),
         support::row(&["---", "---", "---", "---", "---"]),
     ];
-    for (_, row) in &rows {
+    for row in &rows {
         table.push(support::row(&[
             row.tool,
             row.fault,
@@ -745,15 +736,4 @@ async fn every_tool_completes_or_fails_cleanly_under_faults() {
     table.push(String::new());
     table.push(format!("{} fault scenarios, every one passed.", rows.len()));
     support::reliability_section("faults", &table.join("\n"));
-}
-
-fn panic_message(err: tokio::task::JoinError) -> String {
-    match err.try_into_panic() {
-        Ok(payload) => payload
-            .downcast_ref::<String>()
-            .cloned()
-            .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
-            .unwrap_or_else(|| "panic".into()),
-        Err(err) => err.to_string(),
-    }
 }

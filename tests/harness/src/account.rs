@@ -40,6 +40,14 @@ const FOREIGN_AWS_VARS: &[&str] = &[
     "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
 ];
 
+/// The state folder the tools write journals to in tests: one per test process.
+pub fn state_home() -> String {
+    std::env::temp_dir()
+        .join(format!("layer-tools-test-state-{}", std::process::id()))
+        .display()
+        .to_string()
+}
+
 impl Account {
     /// A fresh account: assume a role in a new 12-digit account id. moto keys
     /// all state by account, so nothing of another test is visible here.
@@ -94,6 +102,9 @@ impl Account {
                 "AWS_SHARED_CREDENTIALS_FILE",
                 "/nonexistent/layer-tools-test/credentials".to_string(),
             ),
+            // Journals (layer-attach) go to a folder of this test process, not
+            // to the user's ~/.local/state.
+            ("XDG_STATE_HOME", state_home()),
         ]
     }
 
@@ -120,7 +131,8 @@ impl Account {
             .env(
                 "AWS_SHARED_CREDENTIALS_FILE",
                 "/nonexistent/layer-tools-test/credentials",
-            );
+            )
+            .env("XDG_STATE_HOME", state_home());
         command
     }
 

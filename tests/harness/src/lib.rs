@@ -13,11 +13,13 @@
 //!   Lambda's rate limits, injects faults by operation and count, and counts requests.
 //! - [`schema`] validates tool output against the JSON Schema files of the record.
 //! - [`snapshot`] redacts what changes from run to run in insta snapshots.
+//! - [`reliability`] writes or checks the generated tables of docs/reliability.md.
 
 mod account;
 mod lambda;
 mod moto;
 pub mod proxy;
+pub mod reliability;
 pub mod runtimes;
 pub mod schema;
 pub mod snapshot;
@@ -42,3 +44,31 @@ pub fn print_load(what: &str) {
 
 /// The region tests use unless they say otherwise.
 pub const REGION: &str = "us-east-1";
+
+/// Wait for every task of a set of independent scenarios, each returning its
+/// index with its result; the results in index order. Panics with every failed
+/// scenario's message (not only the first), so one run shows all that broke.
+pub async fn join_in_order<T: 'static>(mut tasks: tokio::task::JoinSet<(usize, T)>) -> Vec<T> {
+    let mut done = Vec::new();
+    let mut failures = Vec::new();
+    while let Some(joined) = tasks.join_next().await {
+        match joined {
+            Ok(result) => done.push(result),
+            Err(err) => failures.push(panic_message(err)),
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+    done.sort_by_key(|(index, _)| *index);
+    done.into_iter().map(|(_, result)| result).collect()
+}
+
+fn panic_message(err: tokio::task::JoinError) -> String {
+    match err.try_into_panic() {
+        Ok(payload) => payload
+            .downcast_ref::<String>()
+            .cloned()
+            .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
+            .unwrap_or_else(|| "panic".into()),
+        Err(err) => err.to_string(),
+    }
+}

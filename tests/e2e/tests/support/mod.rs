@@ -5,7 +5,6 @@
 #![allow(dead_code)]
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
 
 use layer_test_harness::{Account, REGION};
 
@@ -57,44 +56,10 @@ pub async fn aws_state(account: &Account) -> AwsState {
     AwsState { layers, functions }
 }
 
-const BEGIN: &str = "<!-- BEGIN GENERATED";
-const END: &str = "<!-- END GENERATED";
-
 /// Put a generated section into docs/reliability.md (with
-/// `UPDATE_RELIABILITY=1`), or check that the file holds exactly it, so that the
-/// table cannot go stale: a test that tries something new fails until the
-/// table says so.
+/// `UPDATE_RELIABILITY=1`), or check that the file holds exactly it.
 pub fn reliability_section(name: &str, markdown: &str) {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../docs/reliability.md");
-    let text = std::fs::read_to_string(&path).unwrap_or_default();
-    let begin = format!("{BEGIN} {name} -->");
-    let end = format!("{END} {name} -->");
-    let section = format!("{begin}\n{}\n{end}", markdown.trim_end());
-    let current = match (text.find(&begin), text.find(&end)) {
-        (Some(start), Some(stop)) if start < stop => Some((start, stop + end.len())),
-        _ => None,
-    };
-    let found = current.map(|(start, stop)| &text[start..stop]);
-    if found == Some(section.as_str()) {
-        return;
-    }
-    if std::env::var_os("UPDATE_RELIABILITY").is_some() {
-        let updated = match current {
-            Some((start, stop)) => format!("{}{section}{}", &text[..start], &text[stop..]),
-            None => format!("{}\n{section}\n", text.trim_end()),
-        };
-        std::fs::write(&path, updated).expect("write docs/reliability.md");
-        return;
-    }
-    panic!(
-        "docs/reliability.md does not hold the current `{name}` table; regenerate it with\n  \
-         UPDATE_RELIABILITY=1 cargo test -p layer-tools-e2e --test faults --test hostile --test security\n\
-         expected:\n{section}\nfound:\n{}",
-        found.unwrap_or("(nothing)")
-    );
+    layer_test_harness::reliability::section(name, markdown);
 }
 
-/// `|`-separated markdown row.
-pub fn row(cells: &[&str]) -> String {
-    format!("| {} |", cells.join(" | "))
-}
+pub use layer_test_harness::reliability::row;
