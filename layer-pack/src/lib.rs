@@ -771,8 +771,9 @@ fn refuse_errors(name: &str, findings: &[Finding]) -> Result<()> {
     let incompatible = errors.iter().any(|f| f.check.is_compatibility());
     let import = errors.iter().any(|f| f.check == Check::Import);
     let fix = if incompatible {
-        "install wheels built for the declared runtimes and architectures (or declare only what the \
-         layer supports); --allow-incompatible writes the zip anyway with these as warnings"
+        "list native dependencies in requirements.txt (layer-pack installs them for every declared \
+         runtime and architecture) rather than vendoring them into python/, or declare only what \
+         the layer supports; --allow-incompatible writes the zip anyway with these as warnings"
     } else if import {
         "add the missing package to the requirements, keep the module the layer needs (a \
          .layerignore rule may remove it), or fix the import; --no-import-check skips the proof"

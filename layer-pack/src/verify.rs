@@ -863,4 +863,45 @@ mod tests {
             Some("abi3")
         );
     }
+
+    #[test]
+    fn a_site_packages_file_is_seen_by_its_python_alone_and_hides_the_same_module_in_python() {
+        let entry = |zip_path: &str| Entry {
+            zip_path: zip_path.to_string(),
+            source: "x".into(),
+            size: 1,
+            executable: false,
+            root: 0,
+        };
+        let targets = [
+            target("python3.11", "x86_64"),
+            target("python3.12", "x86_64"),
+        ];
+        assert_eq!(
+            seen_by(
+                "python/lib/python3.12/site-packages/yaml/_yaml.so",
+                &targets
+            ),
+            [targets[1]]
+        );
+        assert_eq!(seen_by("python/yaml/_yaml.so", &targets), targets);
+        assert!(seen_by("python/lib/python3.13/site-packages/x.py", &targets).is_empty());
+
+        let tree = Tree {
+            files: vec![
+                entry("python/lib/python3.11/site-packages/six.py"),
+                entry("python/lib/python3.11/site-packages/yaml/__init__.py"),
+                entry("python/lib/python3.12/site-packages/six.py"),
+                entry("python/mylib/__init__.py"),
+                entry("python/yaml/__init__.py"),
+            ],
+            ..Default::default()
+        };
+        let found = hidden_by_site_packages(&tree, &targets);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].check, Check::Override);
+        assert_eq!(found[0].path.as_deref(), Some("python/yaml/__init__.py"));
+        assert_eq!(found[0].targets, ["python3.11/x86_64"]);
+        assert!(found[0].message.contains("hidden for python3.11"));
+    }
 }
