@@ -1,14 +1,16 @@
 //! `layer-pack`: build a verified, byte-for-byte reproducible Lambda layer zip
 //! from a layer folder.
 //!
-//! The steps, per layer: read `layer.yaml`; install `requirements.txt` for the
-//! target runtime and architecture (uv or pip, binary wheels only, cached by a
-//! hash of the inputs); collect the installed files and the library under
-//! `python/`, pruned, keeping back what kept code imports; verify the layout,
-//! every native extension against every declared runtime and architecture,
-//! and the sizes; prove that the layer imports with a local Python of each
-//! declared version; write the zip deterministically; print a
-//! `layer-record/v1` with `layer` and `artifact`.
+//! The steps, per layer: read `layer.yaml`; install `requirements.txt` for
+//! every declared runtime and architecture (uv or pip, binary wheels only,
+//! cached per target by a hash of the inputs); from what was resolved, decide
+//! the builds (one per architecture when they differ) and where each puts its
+//! dependencies (`python/`, or each Python's `python/lib/pythonX.Y/site-packages/`);
+//! then per build: collect the installed files and the library, pruned,
+//! keeping back what kept code imports; verify the layout, every native
+//! extension against the build's targets, and the sizes; prove that the layer
+//! imports with a local Python of each declared version; write the zip
+//! deterministically; print a `layer-record/v1` with `layer` and `artifact`.
 
 mod builds;
 mod cachekey;
@@ -49,11 +51,14 @@ const DEFAULT_LEVEL: u8 = 6;
 ///
 /// A layer folder holds `layer.yaml`, the library under `python/`, and
 /// optionally `requirements.txt` (also read from `python/requirements.txt`),
-/// `constraints.txt` and `.layerignore`. The dependencies are installed for the
-/// layer's oldest declared runtime on its first declared architecture, without
-/// Docker; every native extension is then checked against every declared
-/// runtime and architecture. Each folder gives one record on stdout; the zip
-/// goes to `--out-dir` (default `dist/`).
+/// `constraints.txt` and `.layerignore`. The dependencies are installed for
+/// every declared runtime on every declared architecture, without Docker. A
+/// layer whose dependencies differ between the architectures (native code)
+/// gives one build per architecture: NAME for x86_64, NAME-arm64 for arm64
+/// (`build_names:` in layer.yaml renames them); dependencies that differ
+/// between the Pythons go to each one's python/lib/pythonX.Y/site-packages/.
+/// Each build is checked against its own targets and gives one record on
+/// stdout; the zips go to `--out-dir` (default `dist/`).
 ///
 /// A version record from `layer-bump` on stdin (or `--input FILE`) stamps
 /// `layer.version`; its other fields pass through.
@@ -101,11 +106,13 @@ pub struct Args {
     #[arg(long)]
     pub description: Option<String>,
 
-    /// Compatible runtime, e.g. python3.11 (repeatable or comma-separated; overrides layer.yaml).
+    /// Compatible runtime, e.g. python3.11 (repeatable or comma-separated). Runtimes
+    /// layer.yaml declares: build only those; others replace its list.
     #[arg(long = "runtime", value_name = "RUNTIME", value_delimiter = ',')]
     pub runtimes: Vec<String>,
 
-    /// Compatible architecture, x86_64 or arm64 (repeatable or comma-separated; overrides layer.yaml).
+    /// Compatible architecture, x86_64 or arm64 (repeatable or comma-separated). One
+    /// layer.yaml declares: build only that one, under the name a full build gives it.
     #[arg(long = "arch", value_name = "ARCH", value_delimiter = ',')]
     pub architectures: Vec<String>,
 
