@@ -5,12 +5,12 @@
 //! other build in the same position; a function no build fits is skipped with
 //! the reason; `--undo` restores every list.
 
-use aws_sdk_lambda::types::{Architecture, LayerVersionContentInput, Runtime};
+use aws_sdk_lambda::types::Architecture;
 use layer_core::arn::LayerVersionArn;
 use layer_core::sections::Published;
 use layer_test_harness::proxy::Proxy;
 use layer_test_harness::schema::{parse_valid_lines, to_lines};
-use layer_test_harness::{Account, FunctionSpec, REGION, zip_bytes};
+use layer_test_harness::{Account, FunctionSpec, REGION};
 use serde_json::{Value, json};
 
 const BIN: &str = env!("CARGO_BIN_EXE_layer-attach");
@@ -20,24 +20,8 @@ const ARM: &str = "makoto-common-arm64";
 /// Publish a version of one build (python3.11 and python3.12 on `arch`).
 async fn publish(account: &Account, name: &str, arch: Architecture, content: &str) -> String {
     account
-        .lambda(REGION)
+        .publish_layer_for(REGION, name, arch, &[("python/lib.py", content.as_bytes())])
         .await
-        .publish_layer_version()
-        .layer_name(name)
-        .content(
-            LayerVersionContentInput::builder()
-                .zip_file(zip_bytes(&[("python/lib.py", content.as_bytes())]).into())
-                .build(),
-        )
-        .compatible_runtimes(Runtime::Python311)
-        .compatible_runtimes(Runtime::Python312)
-        .compatible_architectures(arch)
-        .send()
-        .await
-        .unwrap()
-        .layer_version_arn()
-        .unwrap()
-        .to_string()
 }
 
 fn targets(arch: &str) -> Value {

@@ -110,11 +110,24 @@ impl Session {
             let inventory = list_functions(&clients.lambda, Versions::All).await?;
             let mut states = Vec::new();
             for &index in &indices {
-                states.push(layer_state(&clients.lambda, &targets[index], &inventory).await?);
+                let target = &targets[index];
+                match layer_state(&clients.lambda, target, &inventory).await? {
+                    Some(state) => states.push((index, state)),
+                    // Another build of a record's family, not published here (yet).
+                    None if target.sibling => tracing::info!(
+                        "{region}: {} (a build of {}) has no versions and no users here",
+                        target.layer_name,
+                        target
+                            .family
+                            .as_ref()
+                            .map_or("its family", |f| f.name.as_str())
+                    ),
+                    None => return Err(unknown_layer(target)),
+                }
             }
             let names: Vec<String> = states
                 .iter()
-                .flat_map(|state| state.users.iter().map(|(f, _)| f.name.clone()))
+                .flat_map(|(_, state)| state.users.iter().map(|(f, _)| f.name.clone()))
                 .collect::<BTreeSet<_>>()
                 .into_iter()
                 .collect();
@@ -138,7 +151,7 @@ impl Session {
                 end: rfc3339_secs(bounds.1),
                 period_seconds: options.window.period(),
             });
-            for (index, state) in indices.into_iter().zip(states) {
+            for (index, state) in states {
                 let context = ReportContext {
                     aliases: &aliases,
                     totals: totals.as_ref(),
@@ -152,12 +165,13 @@ impl Session {
     }
 }
 
-/// The layer's versions (with sizes) and the function versions that use it.
+/// The layer's versions (with sizes) and the function versions that use it;
+/// None when it has neither.
 async fn layer_state(
     lambda: &LambdaClient,
     target: &Target,
     inventory: &[FunctionInfo],
-) -> Result<LayerState> {
+) -> Result<Option<LayerState>> {
     let mut versions = list_versions(lambda, &target.layer_name).await?;
     // A layer of another account is listed by its ARN (AWS accepts an ARN as
     // LayerName; moto does not, so the name comes first).
@@ -169,21 +183,21 @@ async fn layer_state(
     let identity = match (&target.layer_arn, versions.first()) {
         (Some(arn), _) => arn.clone(),
         (None, Some(newest)) => newest.arn.layer_arn(),
-        (None, None) => return Err(unknown_layer(target)),
+        (None, None) => return Ok(None),
     };
     let users: Vec<(FunctionInfo, i64)> = inventory
         .iter()
         .filter_map(|f| f.version_of(&identity).map(|v| (f.clone(), v)))
         .collect();
     if versions.is_empty() && users.is_empty() {
-        return Err(unknown_layer(target));
+        return Ok(None);
     }
     add_sizes(lambda, &mut versions).await?;
-    Ok(LayerState {
+    Ok(Some(LayerState {
         identity,
         versions,
         users,
-    })
+    }))
 }
 
 fn unknown_layer(target: &Target) -> Error {
@@ -413,6 +427,7 @@ fn build_report(target: &Target, state: LayerState, context: &ReportContext<'_>)
         window: context.window.clone(),
         metrics,
         storage,
+        family: target.family.clone(),
         extra: target.extra.clone(),
     }
 }
