@@ -64,37 +64,30 @@ fn behind(report: &Value) -> Vec<(String, i64, i64)> {
         .collect()
 }
 
+/// `count` versions of one build; their ARNs, oldest first.
+async fn versions(account: &Account, name: &str, arch: Architecture, count: usize) -> Vec<String> {
+    let mut arns = Vec::new();
+    for n in 1..=count {
+        let content = format!("V = {n}\n");
+        arns.push(
+            account
+                .publish_layer_for(
+                    REGION,
+                    name,
+                    arch.clone(),
+                    &[("python/v.py", content.as_bytes())],
+                )
+                .await,
+        );
+    }
+    arns
+}
+
 #[tokio::test]
 async fn each_build_reports_its_own_users_and_drift_never_another_architectures() {
     let account = Account::new().await;
-    let mut x86 = Vec::new();
-    for n in 1..=3 {
-        let content = format!("X = {n}\n");
-        x86.push(
-            account
-                .publish_layer_for(
-                    REGION,
-                    "makoto-common",
-                    Architecture::X8664,
-                    &[("python/x.py", content.as_bytes())],
-                )
-                .await,
-        );
-    }
-    let mut arm = Vec::new();
-    for n in 1..=2 {
-        let content = format!("A = {n}\n");
-        arm.push(
-            account
-                .publish_layer_for(
-                    REGION,
-                    "makoto-common-arm64",
-                    Architecture::Arm64,
-                    &[("python/a.py", content.as_bytes())],
-                )
-                .await,
-        );
-    }
+    let x86 = versions(&account, "makoto-common", Architecture::X8664, 3).await;
+    let arm = versions(&account, "makoto-common-arm64", Architecture::Arm64, 2).await;
     for spec in [
         FunctionSpec::new("api").layer(&x86[2]),
         FunctionSpec::new("old-api").layer(&x86[1]),
