@@ -13,6 +13,10 @@
 #                                            # proof cost, and the whole warm pack with the
 #                                            # proof on against the guide's build.sh steps
 #   ONLY=memory scripts/bench-pack.sh   # only peak memory against layer size (ml, ml x3)
+#   BENCH_MODE=matrix scripts/bench-pack.sh  # the guide's whole matrix: examples/layers/common
+#                                            # for python3.11 + 3.12 on x86_64 + arm64 from a warm
+#                                            # cache, against the guide's build.sh steps run for
+#                                            # the same four targets one at a time
 #
 # Needs network access to PyPI (pip and uv download the wheels once), zip, and 7z
 # (Debian: p7zip-full; installed with apt-get when missing and running as root).
@@ -214,7 +218,77 @@ ml_tree_only() {
   rm -rf "$dir/cache" "$dir/out"
 }
 
+# The guide's build.sh for one target (PYTHON_VERSION, ARCHITECTURE as its variables): pip
+# for the platform, the library copied, its find-based pruning, zip -r9 into its own zip.
+guide_build_target() {
+  local layer="$1" dist="$2" python="$3" arch="$4"
+  rm -rf "$dist" "$dist.zip"
+  mkdir -p "$dist/python"
+  python3 -m pip install --quiet --disable-pip-version-check -r "$layer/requirements.txt" \
+    -t "$dist/python" --platform "manylinux2014_$arch" --python-version "$python" \
+    --only-binary :all: --no-compile
+  cp -r "$layer/python/makoto_common" "$dist/python/"
+  find "$dist" -type d -name "__pycache__" -exec rm -rf {} + 2>/dev/null || true
+  find "$dist" -type f -name "*.pyc" -delete
+  find "$dist" -type d -name "*.dist-info" -exec rm -rf {} + 2>/dev/null || true
+  find "$dist" -type d -name "tests" -exec rm -rf {} + 2>/dev/null || true
+  (cd "$dist" && zip -r9q "$dist.zip" .)
+}
+# All four of the guide's declared targets, one at a time.
+guide_build_matrix() {
+  local layer="$1" out="$2" python arch
+  for python in 3.11 3.12; do
+    for arch in x86_64 aarch64; do
+      guide_build_target "$layer" "$out/$python-$arch" "$python" "$arch"
+    done
+  done
+}
+export -f guide_build_target guide_build_matrix
+
+# examples/layers/common as the guide declares it (python3.11 + 3.12, x86_64 + arm64, native
+# dependencies): layer-pack's whole matrix from a warm cache against the guide's steps x4.
+bench_matrix() {
+  local dir="$WORK/matrix" layer="$WORK/matrix/common"
+  rm -rf "$dir"; mkdir -p "$dir/out"
+  cp -R examples/layers/common "$layer"
+  local cache="$dir/cache" records="$dir/records.jsonl"
+  "$PACK" "$layer" --cache-dir "$cache" --out-dir "$dir/out" -q > "$dir/record.jsonl"
+  rm -f "$records"
+  measure "matrix layer-pack warm, import proof on" "$RUNS" bash -c '"$0" "$@" >> "'"$records"'"' \
+    "$PACK" "$layer" --cache-dir "$cache" --out-dir "$dir/out" -q
+  local on="$WALL" on_cpu="$CPU" on_rss="$RSS"
+  measure "matrix layer-pack warm, --no-import-check" "$RUNS" "$PACK" "$layer" --cache-dir "$cache" --out-dir "$dir/out" -q --no-import-check
+  local off="$WALL" off_cpu="$CPU" off_rss="$RSS"
+  measure "matrix layer-pack cold (empty layer-pack cache; uv's download cache warm)" 1 \
+    bash -c 'rm -rf "$2" && "$0" "$1" --cache-dir "$2" --out-dir "$3" -q' "$PACK" "$layer" "$dir/cold-cache" "$dir/out"
+  local cold="$WALL" cold_cpu="$CPU" cold_rss="$RSS"
+  guide_build_matrix "$layer" "$dir/guide" >/dev/null 2>&1 || { echo "bench: the guide's build failed" >&2; exit 1; } # warms pip's download cache
+  measure "matrix guide build.sh steps x4" "$RUNS" bash -c 'guide_build_matrix "$0" "$1"' "$layer" "$dir/guide"
+  local guide="$WALL" guide_cpu="$CPU" guide_rss="$RSS"
+  local zips guide_zips proofs
+  zips="$(python3 -c 'import json,sys; print(", ".join("%s %.2f MB (%d files)" % (r["layer"]["name"], r["artifact"]["zip_bytes"]/1e6, r["artifact"]["files"]) for r in map(json.loads, open(sys.argv[1]))))' "$dir/record.jsonl")"
+  proofs="$(python3 -c 'import json,sys; print(", ".join(p["target"] for r in map(json.loads, open(sys.argv[1])) for p in r["artifact"]["import_proof"] if p["proven"]))' "$dir/record.jsonl")"
+  guide_zips="$(for z in "$dir"/guide/*.zip; do printf '%s %s, ' "$(basename "$z" .zip)" "$(mb "$(stat -c %s "$z")")"; done | sed 's/, $//')"
+  ROWS+=("| guide's build.sh steps, 4 targets one at a time (pip --platform, find, zip -r9) | ${guide}s | ${guide_cpu}s | $((guide_rss / 1024)) MiB | 4 zips: $guide_zips; drops *.dist-info |")
+  ROWS+=("| **layer-pack examples/layers/common, warm cache, import proof on** | ${on}s | ${on_cpu}s | $((on_rss / 1024)) MiB | **$(ratio "$guide" "$on") faster** (CPU $(ratio "$guide_cpu" "$on_cpu")); 2 zips: $zips; proven by importing: $proofs |")
+  ROWS+=("| layer-pack, warm cache, --no-import-check | ${off}s | ${off_cpu}s | $((off_rss / 1024)) MiB | $(ratio "$guide" "$off") faster |")
+  ROWS+=("| layer-pack, cold layer-pack cache (4 uv installs, 2 at a time) | ${cold}s | ${cold_cpu}s | $((cold_rss / 1024)) MiB | $(ratio "$guide" "$cold") faster |")
+  rm -rf "$dir/guide" "$dir/cache" "$dir/cold-cache" "$dir/out"
+}
+
 LOAD_BEFORE="$(cut -d' ' -f1-3 /proc/loadavg)"
+if [ "$MODE" = matrix ]; then
+  bench_matrix
+  echo
+  echo "$(nproc) cores, $(uname -m), $(date -u +%Y-%m-%d), median of $RUNS runs"
+  echo "load average (1/5/15 min) before: $LOAD_BEFORE, after: $(cut -d' ' -f1-3 /proc/loadavg)"
+  echo "$(uv --version); pip $(python3 -m pip --version | cut -d' ' -f2); $(zip -v | sed -n 2p | sed 's/^ *//')"
+  echo
+  echo "| command | wall | CPU | peak RSS | |"
+  echo "|---|---|---|---|---|"
+  printf '%s\n' "${ROWS[@]}"
+  exit 0
+fi
 if [ "$MODE" = proof ]; then
   bench_proof_tree ml "numpy==2.2.6 pandas==2.3.2"
   bench_proof_tree common "boto3==1.44.8 pydantic==2.14.4 requests==2.34.2"

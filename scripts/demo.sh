@@ -75,10 +75,12 @@ git() { command git -C "$REPO" -c user.name="Demo" -c user.email="demo@example.i
 git init --quiet
 git add .
 git commit --quiet -m "feat: makoto-common and makoto-tenant layers"
-tell "  layers/common: makoto_common (requests, PyYAML, ... pinned in requirements.txt), python3.11/x86_64"
-tell "  layers/tenant: makoto_tenant (attrs), pure Python: python3.11 and 3.12, x86_64 and arm64"
+tell "  layers/common: makoto_common (requests, PyYAML, ... pinned in requirements.txt), declared as the"
+tell "                 guide declares it: python3.11 and 3.12, x86_64 and arm64; PyYAML and charset-normalizer"
+tell "                 are native code, so it packs into two builds: makoto-common and makoto-common-arm64"
+tell "  layers/tenant: makoto_tenant (attrs), pure Python: python3.11 and 3.12, x86_64 and arm64 in one build"
 
-step "5. Sample functions on the emulator (python3.11, handler examples/functions/api/handler.py)"
+step "5. Sample functions on the emulator (handler examples/functions/api/handler.py; one on arm64)"
 demo_py functions examples/functions/api/handler.py
 
 # One version record per layer, each from the commits that touched that layer,
@@ -88,21 +90,28 @@ PACK="layer-pack --out-dir \"$WORK/dist\" \"$REPO/layers/common\" \"$REPO/layers
 
 step "6. First deploy: bump | pack | publish | attach, both layers in one pipe"
 tell "layer-bump decides each layer's version from its commits; layer-pack installs the pinned"
-tell "dependencies for python3.11/x86_64, checks them and writes a reproducible zip; layer-publish"
-tell "publishes each zip as a layer version; layer-attach adds both layers to the dev functions"
-tell "(--match 'makoto-*-dev'), keeping their other layers. The last record is the deploy record."
+tell "dependencies for every declared Python and architecture (four installs per layer), gives"
+tell "makoto-common one build per architecture with each Python's extensions in its own"
+tell "python/lib/pythonX.Y/site-packages, checks and imports them, and writes reproducible zips;"
+tell "layer-publish publishes each build as a layer version; layer-attach adds the layers to the"
+tell "dev functions (--match 'makoto-*-dev'), each function getting the build of its architecture,"
+tell "keeping their other layers. The last record is the deploy record."
 run "$BUMP | $PACK | layer-publish | layer-attach --match 'makoto-*-dev' > \"$WORK/deploy-1.jsonl\""
 tell ""
 tell "What each stage did (from the deploy record \$WORK/deploy-1.jsonl):"
 demo_py story "$WORK/deploy-1.jsonl"
-tell "makoto-api-prod was not chosen: it does not match 'makoto-*-dev'."
+tell "makoto-api-prod was not chosen: it does not match 'makoto-*-dev'. makoto-events-dev runs on"
+tell "arm64: it got makoto-common-arm64, the x86_64 functions got makoto-common."
 
-step "7. Does the packed layer really work? Unzip both like Lambda does (/opt) and run the handler"
-tell "The emulator cannot run functions without Docker, so the local python3 (3.11) stands in:"
-demo_py imports "$WORK"/dist/makoto-common-*.zip "$WORK"/dist/makoto-tenant-*.zip -- examples/functions/api/handler.py
+step "7. Does the packed layer really work? Unzip the x86_64 build like Lambda does (/opt) and run the handler"
+tell "The emulator cannot run functions without Docker, so the local python3 (3.11) stands in, with"
+tell "python/lib/python3.11/site-packages and python/ on sys.path as Lambda puts them:"
+demo_py imports "$WORK"/dist/makoto-common-[0-9]*.zip "$WORK"/dist/makoto-tenant-*.zip -- examples/functions/api/handler.py
+tell "The arm64 build cannot run on this $(uname -m) machine; its shared libraries, by their ELF header:"
+demo_py elf "$WORK"/dist/makoto-common-arm64-*.zip
 
 step "8. layer-watch: who runs which version"
-run "layer-watch --format table --since 1h makoto-common makoto-tenant >&2"
+run "layer-watch --format table --since 1h makoto-common makoto-common-arm64 makoto-tenant >&2"
 
 step "9. A change to the library, committed"
 cat >>"$REPO/layers/common/python/makoto_common/utils.py" <<'EOF'
@@ -116,15 +125,16 @@ git commit --quiet -am "feat(utils): first() helper"
 tell "  $(git log -1 --format='%h %s') (only layers/common changed)"
 
 step "10. Second deploy: the same pipe; this time layer-attach rolls forward the layers' users"
-tell "Without selectors, layer-attach moves every function that already uses a layer to its new"
-tell "version. makoto-tenant did not change: its zip is byte-for-byte the same, so layer-publish"
-tell "reuses the published version, and its users stay as they are."
+tell "Without selectors, layer-attach moves every function that already uses a layer (any build of"
+tell "it) to its new version: makoto-events-dev to makoto-common-arm64's. makoto-tenant did not"
+tell "change: its zip is byte-for-byte the same, so layer-publish reuses the published version, and"
+tell "its users stay as they are."
 demo_py layers >"$WORK/layers-before-deploy-2.json"
 run "$BUMP | $PACK | layer-publish | layer-attach > \"$WORK/deploy-2.jsonl\""
 tell ""
 tell "What each stage did (\$WORK/deploy-2.jsonl):"
 demo_py story "$WORK/deploy-2.jsonl"
-run "layer-watch --format table --since 1h makoto-common >&2"
+run "layer-watch --format table --since 1h < \"$WORK/deploy-2.jsonl\" >&2"
 
 step "11. Roll back: layer-attach --undo with the deploy record"
 tell "The deploy record holds every function's layer list before and after; --undo puts back"
@@ -136,7 +146,9 @@ tell "Every function's layers, compared with before the second deploy:"
 demo_py expect-layers "$WORK/layers-before-deploy-2.json" "$(demo_py layers)"
 
 step "12. layer-watch after the rollback: the functions are behind the latest version again"
-run "layer-watch --format table --since 1h makoto-common >&2"
-tell "(makoto-common version 2 stays published; the next deploy, or --to-version, moves them again.)"
+tell "(From the deploy record: each build of makoto-common is reported on its own, and a function"
+tell "is behind only its own build's latest version.)"
+run "layer-watch --format table --since 1h < \"$WORK/deploy-2.jsonl\" >&2"
+tell "(Version 2 of both builds stays published; the next deploy moves them again.)"
 
 step "Done in $((SECONDS - STARTED)) s: deployed, changed, deployed again, rolled back. Stopping the emulator."

@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # Installs what the tests and the demo need on a fresh machine, and nothing twice:
-# the AWS emulator moto_server (PyPI: moto[server], pinned to 5.2.x) and uv.
+# the AWS emulator moto_server (PyPI: moto[server], pinned to 5.2.x), uv and cargo-dist.
 # Prints, as its last line, the path of moto_server (for MOTO_SERVER).
 set -euo pipefail
 
 MOTO_SPEC='moto[server]==5.2.*'
 UV_SPEC='uv==0.13.*'
+# cargo-dist (its `dist` binary, packaged as a wheel): tests/e2e/tests/release.rs checks
+# the release plan with it.
+DIST_SPEC='astral-dev-toolchain-cargo-dist==0.33.*'
 
 # A python3 marked "externally managed" (PEP 668: Debian's and Ubuntu's system Python)
 # refuses pip installs; then everything goes into a virtual environment of our own.
@@ -42,6 +45,11 @@ fi
 if ! have_python_pkg uv 0.13.; then
   echo "setup: installing $UV_SPEC" >&2
   "$PYTHON" -m pip install --quiet --disable-pip-version-check "$UV_SPEC" >&2
+fi
+if ! have_python_pkg astral-dev-toolchain-cargo-dist 0.33.; then
+  echo "setup: installing $DIST_SPEC" >&2
+  "$PYTHON" -m pip install --quiet --disable-pip-version-check "$DIST_SPEC" >&2 ||
+    echo "setup: warning: could not install $DIST_SPEC; the release plan checks will be skipped" >&2
 fi
 # pyenv only sees new console scripts after a rehash.
 if command -v pyenv >/dev/null 2>&1; then pyenv rehash >/dev/null 2>&1 || true; fi

@@ -10,16 +10,19 @@ use std::sync::Arc;
 use aws_sdk_lambda::Client;
 use layer_aws::inventory::{FunctionInfo, Versions, list_functions};
 use layer_aws::{Stop, Traffic, aws_error, is_error_code, lambda_types};
-use layer_core::arn::LayerVersionArn;
+use layer_core::arn::{LayerArn, LayerVersionArn};
 use layer_core::cli::Summary;
 use layer_core::io::RecordWriter;
-use layer_core::sections::{AliasMove, Attachment, AttachmentStatus, Published, names};
+use layer_core::platform;
+use layer_core::sections::{
+    AliasMove, Attachment, AttachmentStatus, FamilyBuild, LayerSection, Published, names,
+};
 use layer_core::{Context, Error, Record, Result};
 use serde_json::{Map, Value};
 use tokio::sync::OwnedSemaphorePermit;
 
 use crate::journal::{Change, Journal, account_of};
-use crate::plan::{Decision, FunctionState, Target, decide};
+use crate::plan::{Choice, Decision, Family, FunctionState, Target, decide, new_layers};
 use crate::select::Selectors;
 use crate::session::{Paced, Session, run_paced};
 use crate::undo::{Guard, Restore, restore};
@@ -33,6 +36,28 @@ struct Wanted {
     region: String,
     layer_name: String,
     arn: LayerVersionArn,
+    /// The family the layer is a build of (its own name without a `layer` section).
+    family: String,
+    /// What the build covers (`layer.family.targets`, or its runtimes on its
+    /// architectures), when the record has a `layer` section.
+    covers: Option<Vec<platform::Target>>,
+    /// Every build the record's family lists.
+    listed: Vec<FamilyBuild>,
+}
+
+impl Wanted {
+    /// The layers of every build of its family, in its account and region.
+    fn family_layers(&self) -> Vec<LayerArn> {
+        let mut names: Vec<&str> = self.listed.iter().map(|b| b.name.as_str()).collect();
+        names.push(&self.arn.name);
+        names
+            .into_iter()
+            .map(|name| LayerArn {
+                name: name.to_string(),
+                ..self.arn.layer_arn()
+            })
+            .collect()
+    }
 }
 
 /// One function and what to do to it.
@@ -219,6 +244,9 @@ fn wanted_layers(args: &Args, records: &[Record]) -> Result<Vec<Wanted>> {
         if let Some(version) = args.to_version {
             arn = arn.with_version(version);
         }
+        let layer: Option<LayerSection> = record
+            .section(names::LAYER)
+            .context(format!("record {number}"))?;
         if let Some(other) = wanted.iter().find(|w| w.arn.same_layer(&arn))
             && other.arn.version != arn.version
         {
@@ -234,11 +262,95 @@ fn wanted_layers(args: &Args, records: &[Record]) -> Result<Vec<Wanted>> {
         wanted.push(Wanted {
             record: index,
             region: arn.region.clone(),
+            family: layer.as_ref().map_or(published.layer_name.clone(), |l| {
+                l.family_name().to_string()
+            }),
+            covers: layer.as_ref().map(LayerSection::targets),
+            listed: layer
+                .and_then(|l| l.family)
+                .map(|f| f.builds)
+                .unwrap_or_default(),
             layer_name: published.layer_name,
             arn,
         });
     }
+    check_families(args, &wanted)?;
     Ok(wanted)
+}
+
+/// The builds of one family in one region must not both cover a target (a
+/// function would fit both), and `--to-version` cannot name a version of
+/// several builds (each is its own layer, numbered apart).
+fn check_families(args: &Args, wanted: &[Wanted]) -> Result<()> {
+    for (at, one) in wanted.iter().enumerate() {
+        for other in &wanted[at + 1..] {
+            if one.region != other.region
+                || one.family != other.family
+                || one.arn.same_layer(&other.arn)
+            {
+                continue;
+            }
+            if args.to_version.is_some() {
+                return Err(Error::usage(format!(
+                    "--to-version names one version number, and records {} and {} are two builds of {} ({} and {}), each numbered on its own",
+                    one.record + 1,
+                    other.record + 1,
+                    one.family,
+                    one.layer_name,
+                    other.layer_name
+                ))
+                .with_fix("roll back with --undo on the deploy record, or give --to-version the records of one build"));
+            }
+            let (Some(mine), Some(theirs)) = (&one.covers, &other.covers) else {
+                continue;
+            };
+            if let Some(both) = mine.iter().find(|t| theirs.contains(t)) {
+                return Err(Error::input(format!(
+                    "records {} and {} are builds of {} that both cover {both} ({} and {}): which one would a function on it get?",
+                    one.record + 1,
+                    other.record + 1,
+                    one.family,
+                    one.layer_name,
+                    other.layer_name
+                ))
+                .with_fix("give the records of one pack of the layer (layer-pack gives each target one build)"));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The run's builds in a region, grouped by family, in the records' order.
+fn families(
+    wanted: &[&Wanted],
+    targets: &BTreeMap<LayerVersionArn, Target>,
+) -> Vec<(Family, Vec<usize>)> {
+    let mut families: Vec<(Family, Vec<usize>)> = Vec::new();
+    for want in wanted {
+        let build = targets[&want.arn].clone();
+        match families.iter_mut().find(|(f, _)| f.name == want.family) {
+            Some((family, records)) => {
+                if !family.builds.iter().any(|b| b.arn == build.arn) {
+                    family.builds.push(build);
+                }
+                for listed in &want.listed {
+                    if !family.listed.iter().any(|l| l.name == listed.name) {
+                        family.listed.push(listed.clone());
+                    }
+                }
+                records.push(want.record);
+            }
+            None => families.push((
+                Family {
+                    name: want.family.clone(),
+                    builds: vec![build],
+                    listed: want.listed.clone(),
+                },
+                vec![want.record],
+            )),
+        }
+    }
+    families
 }
 
 /// Check every wanted layer version exists and read what it runs on.
@@ -285,6 +397,8 @@ async fn resolve_targets(
                 arn: want.arn.clone(),
                 runtimes: lambda_types::runtimes(layer.compatible_runtimes()),
                 architectures: lambda_types::architectures(layer.compatible_architectures())?,
+                covers: want.covers.clone(),
+                replaces: want.family_layers(),
             },
         );
     }
@@ -305,16 +419,20 @@ async fn plan_region(
     let functions = list_functions(&handle.client, Versions::LatestOnly).await?;
     let names = functions.iter().map(|f| f.name.clone()).collect();
 
+    let families = families(wanted, targets);
     let mut candidates = Vec::new();
     for function in functions {
         if selectors.explicit() && !selectors.name_matches(&function.name) {
             continue;
         }
         let users_only = !selectors.explicit() || selectors.users_only;
-        let applying: Vec<&Wanted> = wanted
+        let state = function_state(&function);
+        // By default, the families the function already uses (any build of them).
+        let applying: Vec<usize> = families
             .iter()
-            .copied()
-            .filter(|w| !users_only || function.version_of(&w.arn.layer_arn()).is_some())
+            .enumerate()
+            .filter(|(_, (family, _))| !users_only || family.used_by(&state))
+            .map(|(at, _)| at)
             .collect();
         if !applying.is_empty() {
             candidates.push((function, applying));
@@ -327,19 +445,41 @@ async fn plan_region(
     let jobs = candidates
         .into_iter()
         .map(|(function, applying)| {
-            let applying_targets: Vec<&Target> =
-                applying.iter().map(|w| &targets[&w.arn]).collect();
-            let state = FunctionState {
-                name: function.name.clone(),
-                runtime: function.runtime.clone(),
-                package: function.package,
-                architectures: function.architectures.clone(),
-                layers: function.layers.clone(),
+            let state = function_state(&function);
+            let mut chosen: Vec<&Target> = Vec::new();
+            let mut records = Vec::new();
+            let mut refused = None;
+            for (family, family_records) in applying.iter().map(|&at| &families[at]) {
+                match family.choose(&state) {
+                    Choice::Build(build) => {
+                        chosen.push(build);
+                        records.extend(
+                            wanted
+                                .iter()
+                                .filter(|w| w.arn == build.arn)
+                                .map(|w| w.record),
+                        );
+                    }
+                    // Every record of the family tells of the skip.
+                    Choice::NoneFits(reason) => {
+                        records.extend(family_records);
+                        refused.get_or_insert(reason);
+                    }
+                }
+            }
+            records.sort_unstable();
+            records.dedup();
+            let decision = match refused {
+                Some(reason) => Decision::Skip {
+                    after: new_layers(&state.layers, &chosen),
+                    reason,
+                },
+                None => decide(&state, &chosen, today),
             };
             Job {
                 region: region.to_string(),
-                decision: decide(&state, &applying_targets, today),
-                records: applying.iter().map(|w| w.record).collect(),
+                decision,
+                records,
                 function,
             }
         })
@@ -347,14 +487,24 @@ async fn plan_region(
     Ok((jobs, names))
 }
 
+fn function_state(function: &FunctionInfo) -> FunctionState {
+    FunctionState {
+        name: function.name.clone(),
+        runtime: function.runtime.clone(),
+        package: function.package,
+        architectures: function.architectures.clone(),
+        layers: function.layers.clone(),
+    }
+}
+
 /// Keep the candidates whose tags match (GetFunction returns them, and has the
 /// higher read limit; ListFunctions does not return tags).
-async fn filter_by_tags<'a>(
+async fn filter_by_tags<T>(
     session: &Arc<Session>,
     selectors: &Selectors,
     region: &str,
-    candidates: Vec<(FunctionInfo, Vec<&'a Wanted>)>,
-) -> Result<Vec<(FunctionInfo, Vec<&'a Wanted>)>> {
+    candidates: Vec<(FunctionInfo, T)>,
+) -> Result<Vec<(FunctionInfo, T)>> {
     let names: Vec<String> = candidates.iter().map(|(f, _)| f.name.clone()).collect();
     let region_name = region.to_string();
     let tags = run_paced(session, names, move |session, name, _sending| {

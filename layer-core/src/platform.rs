@@ -283,6 +283,62 @@ impl fmt::Display for Glibc {
     }
 }
 
+/// One runtime on one architecture, as records write it: `python3.12/arm64`.
+/// A build of a layer covers a list of these (`layer.family.targets`), and a
+/// function fits a build when its own runtime and architecture are one of them.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct Target {
+    /// Kept as written when outside the Python table (a newer runtime), like every runtime.
+    pub runtime: Runtime,
+    pub arch: Architecture,
+}
+
+impl Target {
+    pub fn new(runtime: impl Into<Runtime>, arch: Architecture) -> Self {
+        Target {
+            runtime: runtime.into(),
+            arch,
+        }
+    }
+
+    /// `python3.12/arm64`; an unknown architecture or a missing `/` is an input error.
+    pub fn parse(text: &str) -> Result<Self> {
+        let (runtime, arch) = text.split_once('/').ok_or_else(|| {
+            Error::input(format!("{text:?} is not a target"))
+                .with_fix("write a target as RUNTIME/ARCHITECTURE, e.g. python3.12/arm64")
+        })?;
+        if runtime.is_empty() {
+            return Err(Error::input(format!("{text:?} has no runtime"))
+                .with_fix("write a target as RUNTIME/ARCHITECTURE, e.g. python3.12/arm64"));
+        }
+        Ok(Target {
+            runtime: Runtime::from(runtime),
+            arch: Architecture::parse(arch)?,
+        })
+    }
+}
+
+impl fmt::Display for Target {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}/{}", self.runtime, self.arch)
+    }
+}
+
+impl TryFrom<String> for Target {
+    type Error = Error;
+
+    fn try_from(text: String) -> Result<Self> {
+        Target::parse(&text)
+    }
+}
+
+impl From<Target> for String {
+    fn from(target: Target) -> Self {
+        target.to_string()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -377,5 +433,23 @@ mod tests {
         assert!(Glibc::parse("2.28").unwrap() > Glibc(2, 26));
         assert!(Glibc(2, 3) < Glibc(2, 17));
         assert_eq!(Glibc::parse("x"), None);
+    }
+
+    #[test]
+    fn targets_read_and_write_as_runtime_slash_architecture() {
+        let read: Vec<Target> =
+            serde_json::from_str(r#"["python3.12/arm64","python3.99/x86_64"]"#).unwrap();
+        assert_eq!(
+            read[0],
+            Target::new(PythonRuntime { minor: 12 }, Architecture::Arm64)
+        );
+        assert_eq!(read[1].runtime, Runtime::Other("python3.99".into()));
+        assert_eq!(
+            serde_json::to_string(&read).unwrap(),
+            r#"["python3.12/arm64","python3.99/x86_64"]"#
+        );
+        for bad in ["python3.12", "python3.12/aarch64", "/arm64"] {
+            assert!(Target::parse(bad).is_err(), "{bad}");
+        }
     }
 }

@@ -32,6 +32,10 @@ struct LayerYaml {
     /// Packages that may be built from their source distribution (`:all:` for every one).
     #[serde(default)]
     build_from_source: Vec<String>,
+    /// The layer name of each architecture's build, when the layer gives one
+    /// build per architecture (`arm64: makoto-common-graviton`).
+    #[serde(default)]
+    build_names: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -120,9 +124,20 @@ impl Lock {
 pub struct LayerSpec {
     /// The layer folder (absent when everything came from flags).
     pub dir: Option<PathBuf>,
+    /// The layer as `layer.yaml` and the flags describe it; each build's record
+    /// gets a copy with its own name, architectures and family.
     pub section: LayerSection,
+    /// What this run builds: the declaration, or the part of it `--runtime` /
+    /// `--arch` chose.
     pub runtimes: Vec<PythonRuntime>,
     pub architectures: Vec<Architecture>,
+    /// What `layer.yaml` declares (the flags, when they ask for more than it
+    /// declares or there is no layer.yaml): the builds and their names come
+    /// from this, so that a narrowed run builds the same layer as a full one.
+    pub declared_runtimes: Vec<PythonRuntime>,
+    pub declared_architectures: Vec<Architecture>,
+    /// `build_names` of layer.yaml: the layer name of an architecture's build.
+    pub build_names: BTreeMap<Architecture, String>,
     /// The folder whose content goes under `python/` in the zip.
     pub library: Option<PathBuf>,
     pub requirements: Option<PathBuf>,
@@ -147,14 +162,53 @@ impl LayerSpec {
             .collect()
     }
 
-    /// The target dependencies are installed for: the oldest declared Python
-    /// (its OS has the oldest glibc) on the first declared architecture. The
-    /// checks then verify the result against every declared target.
-    pub fn install_target(&self) -> Target {
-        Target {
-            runtime: *self.runtimes.iter().min().expect("validated non-empty"),
-            arch: self.architectures[0],
+    /// The targets whose dependencies are resolved: every chosen runtime on
+    /// every declared architecture. The other architecture's resolution decides
+    /// whether the layer needs one build per architecture (and so its name),
+    /// also when `--arch` builds only one of them.
+    pub fn resolve_targets(&self) -> Vec<Target> {
+        self.runtimes
+            .iter()
+            .flat_map(|&runtime| {
+                self.declared_architectures
+                    .iter()
+                    .map(move |&arch| Target { runtime, arch })
+            })
+            .collect()
+    }
+
+    /// The family: the layer's name, shared by its builds.
+    pub fn family_name(&self) -> &str {
+        &self.section.name
+    }
+
+    /// The layer name of an architecture's build, when the layer gives one build
+    /// per architecture: `build_names` of layer.yaml, else the family's name for
+    /// x86_64 (Lambda's default architecture, which every layer from before
+    /// arm64 was built for: its users keep their layer) and `NAME-arm64` for arm64.
+    pub fn build_name(&self, arch: Architecture) -> String {
+        if let Some(name) = self.build_names.get(&arch) {
+            return name.clone();
         }
+        match arch {
+            Architecture::X86_64 => self.family_name().to_string(),
+            Architecture::Arm64 => format!("{}-arm64", self.family_name()),
+        }
+    }
+
+    /// Every layer name this layer may be published under: the family's, and
+    /// each declared architecture's build name when it declares several.
+    pub fn possible_names(&self) -> Vec<String> {
+        let mut names = vec![self.family_name().to_string()];
+        if self.declared_architectures.len() > 1 {
+            for &arch in &self.declared_architectures {
+                let name = self.build_name(arch);
+                if !names.contains(&name) {
+                    names.push(name);
+                }
+            }
+        }
+        names
     }
 }
 
@@ -174,6 +228,7 @@ pub fn load(dir: Option<&Path>, overrides: &Overrides, version: Option<&str>) ->
         retention_policy: None,
         metadata: BTreeMap::new(),
         build_from_source: Vec::new(),
+        build_names: BTreeMap::new(),
     });
     let where_ = dir.map_or("the command line".to_string(), |dir| {
         dir.join("layer.yaml").display().to_string()
@@ -185,31 +240,40 @@ pub fn load(dir: Option<&Path>, overrides: &Overrides, version: Option<&str>) ->
     })?;
     validate_layer_name(&name).context(&where_)?;
 
-    let runtime_names = pick(&overrides.runtimes, yaml.compatible_runtimes);
-    if runtime_names.is_empty() {
+    let parse_runtimes = |names: &[String]| -> Result<Vec<PythonRuntime>> {
+        Ok(dedup(
+            names
+                .iter()
+                .map(|text| PythonRuntime::parse(text).context(&where_))
+                .collect::<Result<Vec<_>>>()?,
+        ))
+    };
+    let parse_architectures = |names: &[String]| -> Result<Vec<Architecture>> {
+        Ok(dedup(
+            names
+                .iter()
+                .map(|text| Architecture::parse(text).context(&where_))
+                .collect::<Result<Vec<_>>>()?,
+        ))
+    };
+    let (runtimes, declared_runtimes) = chosen_and_declared(
+        parse_runtimes(&overrides.runtimes)?,
+        parse_runtimes(&yaml.compatible_runtimes)?,
+    );
+    if runtimes.is_empty() {
         return Err(
             Error::input(format!("{where_}: no compatible runtimes")).with_fix(
                 "list them in layer.yaml (`compatible_runtimes: [python3.11]`) or pass --runtime",
             ),
         );
     }
-    let runtimes = dedup(
-        runtime_names
-            .iter()
-            .map(|text| PythonRuntime::parse(text).context(&where_))
-            .collect::<Result<Vec<_>>>()?,
-    );
-    let arch_names = pick(&overrides.architectures, yaml.compatible_architectures);
-    let arch_names = if arch_names.is_empty() {
-        vec!["x86_64".to_string()]
-    } else {
-        arch_names
+    let yaml_architectures = match parse_architectures(&yaml.compatible_architectures)? {
+        none if none.is_empty() => vec![Architecture::X86_64],
+        declared => declared,
     };
-    let architectures = dedup(
-        arch_names
-            .iter()
-            .map(|text| Architecture::parse(text).context(&where_))
-            .collect::<Result<Vec<_>>>()?,
+    let (architectures, declared_architectures) = chosen_and_declared(
+        parse_architectures(&overrides.architectures)?,
+        yaml_architectures,
     );
 
     let description = overrides.description.clone().or(yaml.description);
@@ -246,25 +310,90 @@ pub fn load(dir: Option<&Path>, overrides: &Overrides, version: Option<&str>) ->
             delete_older_than_days: policy.delete_older_than_days,
         }),
         metadata,
+        family: None,
         extra: Map::new(),
     };
     check_retention(section.retention_policy.as_ref(), &where_)?;
 
+    let build_names = build_names(yaml.build_names, &declared_architectures, &where_)?;
     let located = locate_files(dir, overrides)?;
     let mut build_from_source = yaml.build_from_source;
     build_from_source.extend(overrides.build_from_source.iter().cloned());
-    Ok(LayerSpec {
+    let spec = LayerSpec {
         dir: dir.map(Path::to_path_buf),
         section,
         runtimes,
         architectures,
+        declared_runtimes,
+        declared_architectures,
+        build_names,
         library: located.library,
         requirements: located.requirements,
         constraints: located.constraints,
         lock: located.lock,
         build_from_source,
         exclude: located.exclude,
-    })
+    };
+    check_build_names(&spec, &where_)?;
+    Ok(spec)
+}
+
+/// What to build and what the layer declares: the flags choose part of the
+/// declaration (`--arch arm64` of `[x86_64, arm64]`); flags that ask for more
+/// than it declares replace it, as every flag overrides layer.yaml.
+fn chosen_and_declared<T: PartialEq + Clone>(flags: Vec<T>, yaml: Vec<T>) -> (Vec<T>, Vec<T>) {
+    if flags.is_empty() {
+        return (yaml.clone(), yaml);
+    }
+    if flags.iter().all(|item| yaml.contains(item)) {
+        return (flags, yaml);
+    }
+    (flags.clone(), flags)
+}
+
+/// `build_names:` of layer.yaml: an architecture the layer declares, and a valid layer name.
+fn build_names(
+    yaml: BTreeMap<String, String>,
+    declared: &[Architecture],
+    where_: &str,
+) -> Result<BTreeMap<Architecture, String>> {
+    let mut names = BTreeMap::new();
+    for (arch, name) in yaml {
+        let arch = Architecture::parse(&arch).context(format!("{where_}: build_names"))?;
+        if !declared.contains(&arch) {
+            return Err(Error::input(format!(
+                "{where_}: build_names names a build for {arch}, which the layer does not declare"
+            ))
+            .with_fix(format!(
+                "add {arch} to compatible_architectures, or remove build_names.{arch}"
+            )));
+        }
+        validate_layer_name(&name).context(format!("{where_}: build_names.{arch}"))?;
+        names.insert(arch, name);
+    }
+    Ok(names)
+}
+
+/// Every name the layer may be published under is a valid layer name, and two
+/// builds never share one.
+fn check_build_names(spec: &LayerSpec, where_: &str) -> Result<()> {
+    if spec.declared_architectures.len() < 2 {
+        return Ok(());
+    }
+    let mut seen: BTreeMap<String, Architecture> = BTreeMap::new();
+    for &arch in &spec.declared_architectures {
+        let name = spec.build_name(arch);
+        validate_layer_name(&name).context(format!(
+            "{where_}: the {arch} build's name (build_names.{arch}, or the layer's name and -{arch})"
+        ))?;
+        if let Some(other) = seen.insert(name.clone(), arch) {
+            return Err(Error::input(format!(
+                "{where_}: the {other} and {arch} builds would both be named {name}"
+            ))
+            .with_fix("give each architecture its own name in build_names"));
+        }
+    }
+    Ok(())
 }
 
 fn read_layer_yaml(dir: &Path, overrides: &Overrides) -> Result<Option<LayerYaml>> {
@@ -303,7 +432,8 @@ fn read_layer_yaml(dir: &Path, overrides: &Overrides) -> Result<Option<LayerYaml
         .map_err(|err| {
             Error::input(format!("{} is not valid: {err}", path.display())).with_fix(
                 "layer.yaml takes name, description, compatible_runtimes, \
-                 compatible_architectures, license, retention_policy, metadata and build_from_source",
+                 compatible_architectures, build_names, license, retention_policy, metadata \
+                 and build_from_source",
             )
         })
 }
@@ -479,10 +609,6 @@ pub fn substitute_env(text: &str, version: Option<&str>) -> Result<String> {
     }
     out.push_str(rest);
     Ok(out)
-}
-
-fn pick(flag: &[String], yaml: Vec<String>) -> Vec<String> {
-    if flag.is_empty() { yaml } else { flag.to_vec() }
 }
 
 fn dedup<T: PartialEq>(items: Vec<T>) -> Vec<T> {

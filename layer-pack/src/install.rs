@@ -21,10 +21,12 @@ pub enum InstallerKind {
 }
 
 /// A found installer: how to run it.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct Installer {
     pub kind: InstallerKind,
     program: Vec<String>,
+    /// `--version`, asked once per run (every install's cache key needs it).
+    version: std::sync::OnceLock<std::result::Result<(String, String), String>>,
 }
 
 impl Installer {
@@ -36,6 +38,7 @@ impl Installer {
             uv_program().map(|program| Installer {
                 kind: InstallerKind::Uv,
                 program,
+                version: Default::default(),
             })
         };
         let pip = || {
@@ -66,6 +69,7 @@ impl Installer {
         Installer {
             kind,
             program: program.iter().map(|s| s.to_string()).collect(),
+            version: Default::default(),
         }
     }
 
@@ -79,6 +83,17 @@ impl Installer {
     /// The installer's version, e.g. `0.13.9`, and its whole `--version` line
     /// (pip's names the Python it runs on).
     fn version(&self) -> Result<(String, String)> {
+        self.version
+            .get_or_init(|| self.ask_version().map_err(|err| err.to_string()))
+            .clone()
+            .map_err(|why| {
+                Error::failed(why).with_fix(
+                    "check the installer's installation, or choose the other with --installer",
+                )
+            })
+    }
+
+    fn ask_version(&self) -> Result<(String, String)> {
         let output = Command::new(&self.program[0])
             .args(&self.program[1..])
             .arg("--version")
@@ -151,17 +166,30 @@ pub struct Request<'a> {
 /// one found costs an installer run).
 const MAX_SOURCE_BUILDS: usize = 32;
 
+/// The manylinux level wheels may need: manylinux2014 (glibc 2.17) for
+/// Amazon Linux 2 runtimes (uv offers no 2.26 platform, and 2.17 is the
+/// common denominator wheels are built for), manylinux_2_34 on Amazon Linux 2023.
+pub fn platform_glibc(target: Target) -> Glibc {
+    if target.runtime.glibc() >= Glibc(2, 34) {
+        Glibc(2, 34)
+    } else {
+        Glibc(2, 17)
+    }
+}
+
+/// The platform the wheels are chosen for, as a wheel tag:
+/// `manylinux2014_x86_64`, `manylinux_2_34_aarch64`.
+pub fn platform_tag(target: Target) -> String {
+    let machine = target.arch.machine();
+    match platform_glibc(target) {
+        Glibc(2, 17) => format!("manylinux2014_{machine}"),
+        glibc => format!("manylinux_{}_{}_{machine}", glibc.0, glibc.1),
+    }
+}
+
 impl Request<'_> {
-    /// The manylinux level wheels may need: manylinux2014 (glibc 2.17) for
-    /// Amazon Linux 2 runtimes (uv offers no 2.26 platform, and 2.17 is the
-    /// common denominator wheels are built for), manylinux_2_34 on Amazon Linux 2023.
     pub fn platform_glibc(&self) -> Glibc {
-        let glibc = self.target.runtime.glibc();
-        if glibc >= Glibc(2, 34) {
-            Glibc(2, 34)
-        } else {
-            Glibc(2, 17)
-        }
+        platform_glibc(self.target)
     }
 
     /// What the dependencies are read from, for messages.
@@ -350,6 +378,34 @@ impl Installed {
             // Another run stored the same key at the same moment: same inputs, same content.
         }
         Ok(())
+    }
+}
+
+/// What the installer resolved: every distribution it installed and the tags
+/// of the wheel it chose (its `*.dist-info` folder and `WHEEL` file, which
+/// installers copy from the wheel as it is). Two installs with the same
+/// resolution hold the same files: a wheel's name and tags identify it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Resolution(Vec<(String, String)>);
+
+impl Installed {
+    pub fn resolution(&self) -> Result<Resolution> {
+        let entries =
+            std::fs::read_dir(&self.dir).map_err(|err| Error::io("read", &self.dir, err))?;
+        let mut wheels = Vec::new();
+        for entry in entries {
+            let entry = entry.map_err(|err| Error::io("read", &self.dir, err))?;
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if !name.ends_with(".dist-info") {
+                continue;
+            }
+            let wheel = entry.path().join("WHEEL");
+            // Not every installer writes WHEEL for what it built; the name still counts.
+            let tags = std::fs::read_to_string(&wheel).unwrap_or_default();
+            wheels.push((name, tags));
+        }
+        wheels.sort();
+        Ok(Resolution(wheels))
     }
 }
 
@@ -621,12 +677,11 @@ fn requirement_for(requirements: &Path, package: &str) -> Option<String> {
         .map(str::to_string)
 }
 
-/// Turn an installer's failure into a message that names the package.
+/// Turn an installer's failure into a message that names the package and the target.
 fn explain_failure(installer: &Installer, request: &Request<'_>, text: &str) -> Error {
     let target = format!(
-        "{} on {} (manylinux, glibc {} or older)",
-        request.target.runtime,
-        request.target.arch,
+        "{} (manylinux, glibc {} or older)",
+        request.target,
         request.platform_glibc()
     );
     let tail: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();

@@ -1,16 +1,19 @@
 //! `layer-pack`: build a verified, byte-for-byte reproducible Lambda layer zip
 //! from a layer folder.
 //!
-//! The steps, per layer: read `layer.yaml`; install `requirements.txt` for the
-//! target runtime and architecture (uv or pip, binary wheels only, cached by a
-//! hash of the inputs); collect the installed files and the library under
-//! `python/`, pruned, keeping back what kept code imports; verify the layout,
-//! every native extension against every declared runtime and architecture,
-//! and the sizes; prove that the layer imports with a local Python of each
-//! declared version; write the zip deterministically; print a
-//! `layer-record/v1` with `layer` and `artifact`.
+//! The steps, per layer: read `layer.yaml`; install `requirements.txt` for
+//! every declared runtime and architecture (uv or pip, binary wheels only,
+//! cached per target by a hash of the inputs); from what was resolved, decide
+//! the builds (one per architecture when they differ) and where each puts its
+//! dependencies (`python/`, or each Python's `python/lib/pythonX.Y/site-packages/`);
+//! then per build: collect the installed files and the library, pruned,
+//! keeping back what kept code imports; verify the layout, every native
+//! extension against the build's targets, and the sizes; prove that the layer
+//! imports with a local Python of each declared version; write the zip
+//! deterministically; print a `layer-record/v1` with `layer` and `artifact`.
 
 mod buffers;
+mod builds;
 mod cachekey;
 mod config;
 mod imports;
@@ -50,11 +53,14 @@ const DEFAULT_LEVEL: u8 = 6;
 ///
 /// A layer folder holds `layer.yaml`, the library under `python/`, and
 /// optionally `requirements.txt` (also read from `python/requirements.txt`),
-/// `constraints.txt` and `.layerignore`. The dependencies are installed for the
-/// layer's oldest declared runtime on its first declared architecture, without
-/// Docker; every native extension is then checked against every declared
-/// runtime and architecture. Each folder gives one record on stdout; the zip
-/// goes to `--out-dir` (default `dist/`).
+/// `constraints.txt` and `.layerignore`. The dependencies are installed for
+/// every declared runtime on every declared architecture, without Docker. A
+/// layer whose dependencies differ between the architectures (native code)
+/// gives one build per architecture: NAME for x86_64, NAME-arm64 for arm64
+/// (`build_names:` in layer.yaml renames them); dependencies that differ
+/// between the Pythons go to each one's python/lib/pythonX.Y/site-packages/.
+/// Each build is checked against its own targets and gives one record on
+/// stdout; the zips go to `--out-dir` (default `dist/`).
 ///
 /// A version record from `layer-bump` on stdin (or `--input FILE`) stamps
 /// `layer.version`; its other fields pass through.
@@ -103,11 +109,13 @@ pub struct Args {
     #[arg(long)]
     pub description: Option<String>,
 
-    /// Compatible runtime, e.g. python3.12 (repeatable or comma-separated; overrides layer.yaml).
+    /// Compatible runtime, e.g. python3.11 (repeatable or comma-separated). Runtimes
+    /// layer.yaml declares: build only those; others replace its list.
     #[arg(long = "runtime", value_name = "RUNTIME", value_delimiter = ',')]
     pub runtimes: Vec<String>,
 
-    /// Compatible architecture, x86_64 or arm64 (repeatable or comma-separated; overrides layer.yaml).
+    /// Compatible architecture, x86_64 or arm64 (repeatable or comma-separated). One
+    /// layer.yaml declares: build only that one, under the name a full build gives it.
     #[arg(long = "arch", value_name = "ARCH", value_enum, value_delimiter = ',')]
     pub architectures: Vec<Architecture>,
 
@@ -219,26 +227,89 @@ pub fn run(args: Args) -> Result<()> {
     let inputs = input_records(&args, layers.len())?;
     let out_dir = prepare_out_dir(&args)?;
 
-    // Build every layer up to its zip before keeping any: a bad second layer
+    // Every layer.yaml is read and every name checked before anything is installed.
+    let overrides = overrides(&args);
+    let mut specs = Vec::new();
+    for (dir, record) in layers.iter().zip(inputs) {
+        let version = stamped_version(&record)?;
+        let spec = config::load(dir.as_deref(), &overrides, version.as_deref())?;
+        specs.push((spec, record, version));
+    }
+    check_names(specs.iter().map(|(spec, _, _)| spec))?;
+
+    // Build every layer up to its zips before keeping any: a bad second layer
     // leaves nothing behind from the first.
     let mut built = Vec::new();
     let mut seen_paths = BTreeSet::new();
-    for (dir, record) in layers.iter().zip(inputs) {
-        let packed = pack_layer(&args, dir.as_deref(), record, &out_dir)?;
-        if !seen_paths.insert(packed.destination.clone()) {
-            return Err(Error::usage(format!(
-                "two layers would both be written to {}",
-                packed.destination.display()
-            ))
-            .with_fix("give the layers different names"));
+    for (spec, record, version) in &specs {
+        let packed = pack_layer(&args, spec, record, version.as_deref(), &out_dir)?;
+        for build in &packed.builds {
+            if !seen_paths.insert(build.destination.clone()) {
+                return Err(Error::usage(format!(
+                    "two layers would both be written to {}",
+                    build.destination.display()
+                ))
+                .with_fix("give the layers different names"));
+            }
         }
         built.push(packed);
     }
     let mut records = Vec::new();
     for packed in built {
-        records.push(packed.keep()?);
+        records.extend(packed.keep()?);
     }
     RecordWriter::stdout().write_all(&records)
+}
+
+fn overrides(args: &Args) -> Overrides {
+    Overrides {
+        name: args.name.clone(),
+        description: args.description.clone(),
+        runtimes: args.runtimes.clone(),
+        architectures: args
+            .architectures
+            .iter()
+            .map(|arch| arch.lambda_name().to_string())
+            .collect(),
+        license: args.license.clone(),
+        source: args.source.clone(),
+        requirements: args.requirements.clone(),
+        constraints: args.constraints.clone(),
+        lock: args.lock.clone(),
+        build_from_source: args.build_from_source.clone(),
+    }
+}
+
+/// No two layers of a run may be published under one name: every name a layer
+/// may give (its own, and each architecture's build when it declares several)
+/// belongs to one layer folder.
+fn check_names<'a>(specs: impl Iterator<Item = &'a LayerSpec>) -> Result<()> {
+    let mut owners: BTreeMap<String, (usize, String)> = BTreeMap::new();
+    for (index, spec) in specs.enumerate() {
+        let folder = spec
+            .dir
+            .as_ref()
+            .map_or("the command line".to_string(), |dir| {
+                dir.display().to_string()
+            });
+        for name in spec.possible_names() {
+            match owners.get(&name) {
+                Some((owner, other)) if *owner != index => {
+                    return Err(Error::input(format!(
+                        "{other} and {folder} would both be published as the layer {name}"
+                    ))
+                    .with_fix(
+                        "give the layers different names (`name:`, or `build_names:` for the \
+                         builds of each architecture, in layer.yaml)",
+                    ));
+                }
+                _ => {
+                    owners.insert(name, (index, folder.clone()));
+                }
+            }
+        }
+    }
+    Ok(())
 }
 
 /// The layer folders, or one flag-described layer (None).
@@ -301,20 +372,11 @@ struct Packed {
     zip: zipper::WrittenZip,
     destination: PathBuf,
     record: Record,
-    /// A fresh dependency install, stored in the cache only with the zip.
-    installed: Option<install::Installed>,
 }
 
 impl Packed {
-    /// Store the dependency install in the cache, move the zip into place and
-    /// return its record.
+    /// Move the zip into place and return its record.
     fn keep(self) -> Result<Record> {
-        if let Some(installed) = self.installed
-            && let Err(err) = installed.commit()
-        {
-            // The zip is good; only a later run's reuse is lost.
-            tracing::warn!("the dependencies were not stored in the cache: {err}");
-        }
         // A temporary file is private (0600); the zip is a build output for others to read.
         use std::os::unix::fs::PermissionsExt;
         std::fs::set_permissions(self.zip.temp.path(), std::fs::Permissions::from_mode(0o644))
@@ -328,178 +390,311 @@ impl Packed {
     }
 }
 
+/// Every build of one layer, and the installs behind them.
+struct PackedLayer {
+    builds: Vec<Packed>,
+    /// Fresh dependency installs, stored in the cache only with the zips.
+    installs: Option<builds::Installs>,
+}
+
+impl PackedLayer {
+    /// Store the dependency installs in the cache, move the zips into place
+    /// and return their records.
+    fn keep(self) -> Result<Vec<Record>> {
+        for installed in self
+            .installs
+            .into_iter()
+            .flat_map(builds::Installs::into_installed)
+        {
+            if let Err(err) = installed.commit() {
+                // The zips are good; only a later run's reuse is lost.
+                tracing::warn!("the dependencies were not stored in the cache: {err}");
+            }
+        }
+        self.builds.into_iter().map(Packed::keep).collect()
+    }
+}
+
+/// Install a layer's dependencies for every target, decide its builds from
+/// what was resolved, and pack each build.
 fn pack_layer(
     args: &Args,
-    dir: Option<&Path>,
-    mut record: Record,
+    spec: &LayerSpec,
+    record: &Record,
+    version: Option<&str>,
     out_dir: &Path,
-) -> Result<Packed> {
+) -> Result<PackedLayer> {
     let started = Instant::now();
-    let mut timing = BTreeMap::new();
-    let version = stamped_version(&record)?;
-    let overrides = Overrides {
-        name: args.name.clone(),
-        description: args.description.clone(),
-        runtimes: args.runtimes.clone(),
-        architectures: args
-            .architectures
-            .iter()
-            .map(|arch| arch.lambda_name().to_string())
-            .collect(),
-        license: args.license.clone(),
-        source: args.source.clone(),
-        requirements: args.requirements.clone(),
-        constraints: args.constraints.clone(),
-        lock: args.lock.clone(),
-        build_from_source: args.build_from_source.clone(),
-    };
-    let spec = config::load(dir, &overrides, version.as_deref())?;
-    let name = &spec.section.name;
-
-    let step = Instant::now();
-    let (installed, dependencies) = install_dependencies(args, &spec)?;
-    timing.insert("install".to_string(), elapsed_ms(step));
-
-    let step = Instant::now();
-    let layerignore = args
-        .layerignore
-        .clone()
-        .or_else(|| dir.map(|d| d.join(".layerignore")).filter(|p| p.is_file()));
-    let pruner = tree::Pruner::new(
-        !args.no_default_prune,
-        args.slim_dist_info,
-        layerignore.as_deref(),
-    )?;
-    let roots: Vec<&Path> = installed
-        .as_ref()
-        .map(|i| i.dir.as_path())
-        .into_iter()
-        .chain(spec.library.as_deref())
-        .collect();
-    let mut tree = tree::collect(&roots, &pruner, &spec.exclude)?;
-    timing.insert("collect".to_string(), elapsed_ms(step));
-
-    let step = Instant::now();
-    let pruning = imports::keep_imported(&mut tree)?.map(|kept| {
-        if let Some(first) = kept.kept_back.first() {
-            tracing::info!(
-                "{name}: kept {} file(s) a default prune rule matched, because kept code imports them (e.g. {}, imported by {})",
-                kept.kept_back.len(),
-                first.path,
-                first.imported_by
-            );
-        }
-        Pruning {
-            scanned_files: kept.scanned_files,
-            kept_back: kept.kept_back,
-            extra: Default::default(),
-        }
-    });
-    timing.insert("scan".to_string(), elapsed_ms(step));
-    let _stripped = if args.strip {
-        Some(tree::strip_shared_libraries(&mut tree)?)
-    } else {
-        None
-    };
-    if tree.files.is_empty() {
-        return Err(Error::input(format!(
-            "layer {name} is empty: no files to pack{}",
-            if tree.pruned_files() > 0 {
-                format!(" ({} were pruned)", tree.pruned_files())
-            } else {
-                String::new()
-            }
+    let installed = install_dependencies(args, spec)?;
+    let install_ms = elapsed_ms(started);
+    let plan = builds::plan(spec, installed.as_ref().map(|(_, installs)| installs));
+    if plan.builds.len() > 1 && args.output.is_some() {
+        return Err(Error::usage(format!(
+            "--output names one zip, and {} gives {} builds ({})",
+            spec.family_name(),
+            plan.builds.len(),
+            plan.builds
+                .iter()
+                .map(|b| b.name.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
         ))
-        .with_fix("put the library under python/ or list packages in requirements.txt"));
+        .with_fix("use --out-dir, or build one architecture with --arch"));
     }
-
-    let step = Instant::now();
-    let policy = verify::Policy {
-        allow_incompatible: args.allow_incompatible,
-    };
-    let targets = spec.targets();
-    let mut findings = verify::check_tree(&tree, &targets, spec.dir.as_deref(), policy)?;
-    timing.insert("verify".to_string(), elapsed_ms(step));
-    refuse_errors(name, &findings)?;
-
-    let step = Instant::now();
-    let options = proof::Options {
-        enabled: !args.no_import_check,
-        timeout: std::time::Duration::from_secs(args.import_timeout),
-        jobs: rayon::current_num_threads(),
-        accepted_incompatible: accepted_incompatible(&findings),
-    };
-    let library_root = spec.library.as_ref().map(|_| roots.len() - 1);
-    let cache = if args.no_cache {
-        None
-    } else {
-        cache_dir(args).ok()
-    };
-    let (import_proof, proof_findings) =
-        proof::prove(&tree, &targets, library_root, cache.as_deref(), &options)?;
-    findings.extend(proof_findings);
-    timing.insert("import_proof".to_string(), elapsed_ms(step));
-    refuse_errors(name, &findings)?;
-
-    let step = Instant::now();
-    let level = if args.max {
-        zipper::MAX_LEVEL
-    } else {
-        args.level
-    };
-    let zip = zipper::write(&tree.files, out_dir, level)?;
-    timing.insert("zip".to_string(), elapsed_ms(step));
-    findings.push(verify::zipped_size(zip.zip_bytes));
-    timing.insert("total".to_string(), elapsed_ms(started));
-
-    let destination = match &args.output {
-        Some(path) => out_dir.join(path.file_name().ok_or_else(|| {
-            Error::usage(format!("--output {}: not a file name", path.display()))
-        })?),
-        None => out_dir.join(match &version {
-            Some(version) => format!("{name}-{version}.zip"),
-            None => format!("{name}.zip"),
-        }),
-    };
-    let artifact = Artifact {
-        path: destination.to_string_lossy().into_owned(),
-        zip_bytes: zip.zip_bytes,
-        unzipped_bytes: tree.unzipped_bytes(),
-        files: tree.files.len() as u64,
-        sha256: hex(&zip.sha256),
-        code_sha256: base64::engine::general_purpose::STANDARD.encode(zip.sha256),
-        findings,
-        pruned_bytes: tree.pruned_bytes(),
-        pruned_files: tree.pruned_files(),
-        compression_level: Some(level),
-        dependencies,
-        pruning,
-        import_proof,
-        timing_ms: timing,
-        extra: Default::default(),
-    };
-    tracing::info!(
-        "{name}: {} files, {} bytes unzipped, {} bytes zipped, sha256 {}",
-        artifact.files,
-        artifact.unzipped_bytes,
-        artifact.zip_bytes,
-        artifact.sha256
-    );
-    for finding in artifact
-        .findings
-        .iter()
-        .filter(|f| f.severity == Severity::Warning)
-    {
-        tracing::warn!("{name}: {}", describe(finding));
+    if plan.builds.len() > 1 {
+        tracing::info!(
+            "{}: the dependencies differ between the architectures: one build each ({})",
+            spec.family_name(),
+            plan.builds
+                .iter()
+                .map(|b| format!("{} for {}", b.name, joined(&b.architectures())))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
     }
-    record.set_section(names::LAYER, &spec.section)?;
-    record.set_section(names::ARTIFACT, &artifact)?;
-    Ok(Packed {
-        zip,
-        destination,
-        record,
-        installed,
+    let mut packed = Vec::new();
+    for build in &plan.builds {
+        let context = BuildContext {
+            args,
+            spec,
+            plan: &plan,
+            installed: installed.as_ref(),
+            version,
+            out_dir,
+            started,
+            install_ms,
+        };
+        packed.push(context.pack(build, record.clone())?);
+    }
+    Ok(PackedLayer {
+        builds: packed,
+        installs: installed.map(|(_, installs)| installs),
     })
+}
+
+/// What every build of a layer shares.
+struct BuildContext<'a> {
+    args: &'a Args,
+    spec: &'a LayerSpec,
+    plan: &'a builds::Plan,
+    installed: Option<&'a (install::Installer, builds::Installs)>,
+    version: Option<&'a str>,
+    out_dir: &'a Path,
+    started: Instant,
+    install_ms: u64,
+}
+
+impl BuildContext<'_> {
+    fn pack(&self, build: &builds::Build, mut record: Record) -> Result<Packed> {
+        let args = self.args;
+        let spec = self.spec;
+        let name = &build.name;
+        let mut timing = BTreeMap::new();
+        timing.insert("install".to_string(), self.install_ms);
+
+        let step = Instant::now();
+        let layerignore = args.layerignore.clone().or_else(|| {
+            spec.dir
+                .as_ref()
+                .map(|d| d.join(".layerignore"))
+                .filter(|p| p.is_file())
+        });
+        let pruner = tree::Pruner::new(
+            !args.no_default_prune,
+            args.slim_dist_info,
+            layerignore.as_deref(),
+        )?;
+        let (mut roots, installs) = self.dependency_roots(build);
+        if let Some(library) = &spec.library {
+            roots.push(tree::Root::python(library));
+        }
+        let mut tree = tree::collect(&roots, &pruner, &spec.exclude)?;
+        timing.insert("collect".to_string(), elapsed_ms(step));
+
+        let step = Instant::now();
+        let pruning = imports::keep_imported(&mut tree)?.map(|kept| {
+            if let Some(first) = kept.kept_back.first() {
+                tracing::info!(
+                    "{name}: kept {} file(s) a default prune rule matched, because kept code imports them (e.g. {}, imported by {})",
+                    kept.kept_back.len(),
+                    first.path,
+                    first.imported_by
+                );
+            }
+            Pruning {
+                scanned_files: kept.scanned_files,
+                kept_back: kept.kept_back,
+                extra: Default::default(),
+            }
+        });
+        timing.insert("scan".to_string(), elapsed_ms(step));
+        let _stripped = if args.strip {
+            Some(tree::strip_shared_libraries(&mut tree)?)
+        } else {
+            None
+        };
+        if tree.files.is_empty() {
+            return Err(Error::input(format!(
+                "layer {name} is empty: no files to pack{}",
+                if tree.pruned_files() > 0 {
+                    format!(" ({} were pruned)", tree.pruned_files())
+                } else {
+                    String::new()
+                }
+            ))
+            .with_fix("put the library under python/ or list packages in requirements.txt"));
+        }
+
+        let step = Instant::now();
+        let policy = verify::Policy {
+            allow_incompatible: args.allow_incompatible,
+        };
+        let targets = &build.targets;
+        let mut findings = verify::check_tree(&tree, targets, spec.dir.as_deref(), policy)?;
+        timing.insert("verify".to_string(), elapsed_ms(step));
+        refuse_errors(name, &findings)?;
+
+        let step = Instant::now();
+        let options = proof::Options {
+            enabled: !args.no_import_check,
+            timeout: std::time::Duration::from_secs(args.import_timeout),
+            jobs: rayon::current_num_threads(),
+            accepted_incompatible: accepted_incompatible(&findings),
+        };
+        let library_root = spec.library.as_ref().map(|_| roots.len() - 1);
+        let cache = if args.no_cache {
+            None
+        } else {
+            cache_dir(args).ok()
+        };
+        let (import_proof, proof_findings) =
+            proof::prove(&tree, targets, library_root, cache.as_deref(), &options)?;
+        findings.extend(proof_findings);
+        timing.insert("import_proof".to_string(), elapsed_ms(step));
+        refuse_errors(name, &findings)?;
+
+        let step = Instant::now();
+        let level = if args.max {
+            zipper::MAX_LEVEL
+        } else {
+            args.level
+        };
+        let zip = zipper::write(&tree.files, self.out_dir, level)?;
+        timing.insert("zip".to_string(), elapsed_ms(step));
+        findings.push(verify::zipped_size(zip.zip_bytes));
+        timing.insert("total".to_string(), elapsed_ms(self.started));
+
+        let destination = match &args.output {
+            Some(path) => self.out_dir.join(path.file_name().ok_or_else(|| {
+                Error::usage(format!("--output {}: not a file name", path.display()))
+            })?),
+            None => self.out_dir.join(match self.version {
+                Some(version) => format!("{name}-{version}.zip"),
+                None => format!("{name}.zip"),
+            }),
+        };
+        let (dependencies, site_packages) = match installs.len() {
+            0 => (None, Vec::new()),
+            1 if matches!(build.layout, builds::Layout::Shared(_)) => {
+                (installs.into_iter().next(), Vec::new())
+            }
+            _ => (None, installs),
+        };
+        let artifact = Artifact {
+            path: destination.to_string_lossy().into_owned(),
+            zip_bytes: zip.zip_bytes,
+            unzipped_bytes: tree.unzipped_bytes(),
+            files: tree.files.len() as u64,
+            sha256: hex(&zip.sha256),
+            code_sha256: base64::engine::general_purpose::STANDARD.encode(zip.sha256),
+            findings,
+            pruned_bytes: tree.pruned_bytes(),
+            pruned_files: tree.pruned_files(),
+            compression_level: Some(level),
+            dependencies,
+            site_packages,
+            pruning,
+            import_proof,
+            timing_ms: timing,
+            extra: Default::default(),
+        };
+        tracing::info!(
+            "{name}: {} files, {} bytes unzipped, {} bytes zipped, sha256 {}",
+            artifact.files,
+            artifact.unzipped_bytes,
+            artifact.zip_bytes,
+            artifact.sha256
+        );
+        for finding in artifact
+            .findings
+            .iter()
+            .filter(|f| f.severity == Severity::Warning)
+        {
+            tracing::warn!("{name}: {}", describe(finding));
+        }
+        let mut section = spec.section.clone();
+        section.name = name.clone();
+        section.compatible_runtimes = build.runtimes().into_iter().map(Into::into).collect();
+        section.compatible_architectures = build.architectures();
+        section.family = Some(self.plan.family_of(spec, build));
+        record.set_section(names::LAYER, &section)?;
+        record.set_section(names::ARTIFACT, &artifact)?;
+        Ok(Packed {
+            zip,
+            destination,
+            record,
+        })
+    }
+
+    /// The folders of the build's dependencies and where each goes, and what
+    /// the record says about each install.
+    fn dependency_roots(&self, build: &builds::Build) -> (Vec<tree::Root<'_>>, Vec<Dependencies>) {
+        let Some((installer, installs)) = self.installed else {
+            return (Vec::new(), Vec::new());
+        };
+        let placed: Vec<(target::Target, String)> = match &build.layout {
+            builds::Layout::NoDependencies => Vec::new(),
+            builds::Layout::Shared(target) => vec![(*target, "python/".to_string())],
+            builds::Layout::PerPython(targets) => targets
+                .iter()
+                .map(|&t| (t, tree::site_packages(&t.runtime.python_version())))
+                .collect(),
+        };
+        placed
+            .into_iter()
+            .map(|(target, prefix)| {
+                let installed = installs.installed(target);
+                let described = Dependencies {
+                    installer: installer.name().to_string(),
+                    installer_version: installed.installer_version.clone(),
+                    target: target.to_string(),
+                    platform: install::platform_tag(target),
+                    cache_key: installed.key.clone(),
+                    cache_hit: installed.cache_hit,
+                    not_cached: installed.not_cached.clone(),
+                    lock: self.spec.lock.as_ref().map(config::Lock::file_name),
+                    built_from_source: installed.built_from_source.clone(),
+                    path: Some(prefix.clone()),
+                    extra: Default::default(),
+                };
+                (
+                    tree::Root {
+                        dir: installed.dir.as_path(),
+                        prefix,
+                    },
+                    described,
+                )
+            })
+            .unzip()
+    }
+}
+
+fn joined(items: &[impl std::fmt::Display]) -> String {
+    items
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// `version.next` from a `layer-bump` record, checked to be a semantic version.
@@ -517,16 +712,17 @@ fn stamped_version(record: &Record) -> Result<Option<String>> {
     Ok(Some(version.next))
 }
 
+/// The installs for every target, or None when the layer has nothing to install.
 fn install_dependencies(
     args: &Args,
     spec: &LayerSpec,
-) -> Result<(Option<install::Installed>, Option<Dependencies>)> {
+) -> Result<Option<(install::Installer, builds::Installs)>> {
     if spec.lock.is_none() {
         let Some(requirements) = &spec.requirements else {
-            return Ok((None, None));
+            return Ok(None);
         };
         if !install::has_requirements(requirements)? {
-            return Ok((None, None));
+            return Ok(None);
         }
     }
     let where_ = spec
@@ -537,38 +733,13 @@ fn install_dependencies(
         });
     let allowed = sdist::Allowed::new(&spec.build_from_source, &where_)?;
     let installer = install::Installer::find(args.installer)?;
-    let request = install::Request {
-        requirements: spec.requirements.as_deref(),
-        constraints: spec.constraints.as_deref(),
-        lock: spec.lock.as_ref(),
-        target: spec.install_target(),
-        allowed: &allowed,
-    };
     let cache = if args.no_cache {
         None
     } else {
         Some(cache_dir(args)?)
     };
-    let installed = install::install(&installer, &request, cache.as_deref(), args.refresh)?;
-    let glibc = request.platform_glibc();
-    let machine = request.target.arch.machine();
-    let dependencies = Dependencies {
-        installer: installer.name().to_string(),
-        installer_version: installed.installer_version.clone(),
-        target: request.target.to_string(),
-        platform: if glibc == target::Glibc(2, 17) {
-            format!("manylinux2014_{machine}")
-        } else {
-            format!("manylinux_{}_{}_{machine}", glibc.0, glibc.1)
-        },
-        cache_key: installed.key.clone(),
-        cache_hit: installed.cache_hit,
-        not_cached: installed.not_cached.clone(),
-        lock: spec.lock.as_ref().map(config::Lock::file_name),
-        built_from_source: installed.built_from_source.clone(),
-        extra: Default::default(),
-    };
-    Ok((Some(installed), Some(dependencies)))
+    let installs = builds::install_all(&installer, spec, &allowed, cache.as_deref(), args.refresh)?;
+    Ok(Some((installer, installs)))
 }
 
 fn cache_dir(args: &Args) -> Result<PathBuf> {
@@ -610,8 +781,9 @@ fn refuse_errors(name: &str, findings: &[Finding]) -> Result<()> {
     let incompatible = errors.iter().any(|f| f.check.is_compatibility());
     let import = errors.iter().any(|f| f.check == Check::Import);
     let fix = if incompatible {
-        "install wheels built for the declared runtimes and architectures (or declare only what the \
-         layer supports); --allow-incompatible writes the zip anyway with these as warnings"
+        "list native dependencies in requirements.txt (layer-pack installs them for every declared \
+         runtime and architecture) rather than vendoring them into python/, or declare only what \
+         the layer supports; --allow-incompatible writes the zip anyway with these as warnings"
     } else if import {
         "add the missing package to the requirements, keep the module the layer needs (a \
          .layerignore rule may remove it), or fix the import; --no-import-check skips the proof"

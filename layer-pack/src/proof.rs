@@ -730,67 +730,122 @@ impl Scratch {
 }
 
 /// Find a Python of this version for this machine: `python3.X` on PATH, else
+/// one of pyenv's versions (`$PYENV_ROOT/versions/3.X.*/bin/python3.X`), else
 /// what `uv python find 3.X` reports. Never downloads one. Err: why none fits.
+///
+/// pyenv is looked at directly because its shim for a version that is not
+/// selected (`pyenv global`) is on PATH and fails, and makes `uv python find`
+/// fail too; CI machines with several Pythons from pyenv are common.
 fn find_interpreter(
     runtime: PythonRuntime,
     cache: Option<&Path>,
 ) -> std::result::Result<Interpreter, String> {
     let version = runtime.python_version();
     let command = format!("python{version}");
+    let on_path = find_on_path(&command);
+    let known = KnownInterpreters::new(cache);
+    if let Some(found) = known.get(&command, on_path.as_deref()) {
+        return Ok(found);
+    }
     let mut tried = Vec::new();
-    match find_on_path(&command) {
-        Some(path) => {
-            let known = KnownInterpreters::new(cache);
-            if let Some(found) = known.get(&path) {
-                return Ok(found);
-            }
-            match probe(&path, runtime) {
-                Ok(found) => {
-                    known.remember(&path, &found);
-                    return Ok(found);
-                }
-                Err(why) => tried.push(format!("{command} on PATH {why}")),
-            }
+    let found = search_interpreter(runtime, on_path.as_deref(), &mut tried);
+    match found {
+        Some(found) => {
+            known.remember(&command, on_path.as_deref(), &found);
+            Ok(found)
         }
-        None => tried.push(format!("no {command} on PATH")),
+        None => Err(format!(
+            "no Python {version} for {} on this machine ({}); install one (e.g. `uv python install {version}`) to prove this target",
+            std::env::consts::ARCH,
+            tried.join("; ")
+        )),
     }
-    match uv_program() {
-        Some(uv) => {
-            let output = Command::new(&uv[0])
-                .args(&uv[1..])
-                .args(["python", "find", &version])
-                .env("UV_PYTHON_DOWNLOADS", "never")
-                .current_dir(std::env::temp_dir())
-                .stdin(Stdio::null())
-                .output();
-            match output {
-                Ok(out) if out.status.success() => {
-                    let path = PathBuf::from(String::from_utf8_lossy(&out.stdout).trim());
-                    match probe(&path, runtime) {
-                        Ok(found) => return Ok(found),
-                        Err(why) => tried.push(format!(
-                            "`uv python find {version}` gave {} which {why}",
-                            path.display()
-                        )),
-                    }
-                }
-                _ => tried.push(format!("`uv python find {version}` found none")),
-            }
-        }
-        None => tried.push("uv is not installed".to_string()),
-    }
-    Err(format!(
-        "no Python {version} for {} on this machine ({}); install one (e.g. `uv python install {version}`) to prove this target",
-        std::env::consts::ARCH,
-        tried.join("; ")
-    ))
 }
 
-/// Interpreters found before (in the cache folder's `interpreters.json`): a
-/// `python3.X` on PATH, by its path, size and modification time, gives the
-/// interpreter it started, while that one too is unchanged. Asking costs an
-/// interpreter start, or several where PATH holds pyenv's shims. Only finds
-/// are remembered, never a miss.
+/// The places a Python of this version may be, in order; `tried` collects why
+/// each did not fit.
+fn search_interpreter(
+    runtime: PythonRuntime,
+    on_path: Option<&Path>,
+    tried: &mut Vec<String>,
+) -> Option<Interpreter> {
+    let version = runtime.python_version();
+    let command = format!("python{version}");
+    match on_path {
+        Some(path) => match probe(path, runtime) {
+            Ok(found) => return Some(found),
+            Err(why) => tried.push(format!("{command} on PATH {why}")),
+        },
+        None => tried.push(format!("no {command} on PATH")),
+    }
+    let pyenv = pyenv_candidates(runtime);
+    if pyenv.is_empty() {
+        tried.push(format!("no pyenv version {version}"));
+    }
+    for path in pyenv {
+        match probe(&path, runtime) {
+            Ok(found) => return Some(found),
+            Err(why) => tried.push(format!("{} {why}", path.display())),
+        }
+    }
+    let Some(uv) = uv_program() else {
+        tried.push("uv is not installed".to_string());
+        return None;
+    };
+    let output = Command::new(&uv[0])
+        .args(&uv[1..])
+        .args(["python", "find", &version])
+        .env("UV_PYTHON_DOWNLOADS", "never")
+        .current_dir(std::env::temp_dir())
+        .stdin(Stdio::null())
+        .output();
+    match output {
+        Ok(out) if out.status.success() => {
+            let path = PathBuf::from(String::from_utf8_lossy(&out.stdout).trim());
+            match probe(&path, runtime) {
+                Ok(found) => return Some(found),
+                Err(why) => tried.push(format!(
+                    "`uv python find {version}` gave {} which {why}",
+                    path.display()
+                )),
+            }
+        }
+        _ => tried.push(format!("`uv python find {version}` found none")),
+    }
+    None
+}
+
+/// pyenv's interpreters of this version (`$PYENV_ROOT`, else `~/.pyenv`), the
+/// newest patch release first.
+fn pyenv_candidates(runtime: PythonRuntime) -> Vec<PathBuf> {
+    let root = std::env::var_os("PYENV_ROOT")
+        .filter(|root| !root.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|home| Path::new(&home).join(".pyenv")));
+    let Some(entries) = root.and_then(|root| std::fs::read_dir(root.join("versions")).ok()) else {
+        return Vec::new();
+    };
+    let version = runtime.python_version();
+    let mut found: Vec<(u32, PathBuf)> = entries
+        .filter_map(|entry| entry.ok())
+        .filter_map(|entry| {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let patch = name.strip_prefix(&format!("{version}."))?;
+            // 3.12.1 only: not 3.12.1t (free-threaded) or 3.12-dev.
+            let patch: u32 = patch.parse().ok()?;
+            let path = entry.path().join(format!("bin/python{version}"));
+            path.is_file().then_some((patch, path))
+        })
+        .collect();
+    found.sort();
+    found.into_iter().rev().map(|(_, path)| path).collect()
+}
+
+/// Interpreters found before (in the cache folder's `interpreters.json`), by
+/// the command looked for (`python3.12`): the one found, while the
+/// `python3.12` on PATH (or its absence) and the interpreter are unchanged
+/// (path, size, modification time). Looking costs an interpreter start, or
+/// several where PATH holds pyenv's shims. Only finds are remembered, never a miss.
 struct KnownInterpreters {
     file: Option<PathBuf>,
 }
@@ -799,8 +854,9 @@ struct KnownInterpreters {
 struct Known {
     executable: PathBuf,
     version: String,
-    /// Size and modification time (ns) of the candidate on PATH, and of the executable.
-    candidate: (u64, u128),
+    /// The `pythonX.Y` on PATH when it was found (none: None), with its size
+    /// and modification time (ns), and those of the executable.
+    on_path: Option<(PathBuf, (u64, u128))>,
     stamp: (u64, u128),
 }
 
@@ -819,9 +875,9 @@ impl KnownInterpreters {
             .unwrap_or_default()
     }
 
-    fn get(&self, candidate: &Path) -> Option<Interpreter> {
-        let known = self.read().remove(&path_text(candidate))?;
-        (Some(known.candidate) == stamp_of(candidate)
+    fn get(&self, command: &str, on_path: Option<&Path>) -> Option<Interpreter> {
+        let known = self.read().remove(command)?;
+        (known.on_path == on_path_stamp(on_path)
             && Some(known.stamp) == stamp_of(&known.executable))
         .then_some(Interpreter {
             executable: known.executable,
@@ -829,21 +885,21 @@ impl KnownInterpreters {
         })
     }
 
-    fn remember(&self, candidate: &Path, found: &Interpreter) {
-        let (Some(file), Some(candidate_stamp), Some(stamp)) = (
-            self.file.as_ref(),
-            stamp_of(candidate),
-            stamp_of(&found.executable),
-        ) else {
+    fn remember(&self, command: &str, on_path: Option<&Path>, found: &Interpreter) {
+        let (Some(file), Some(stamp)) = (self.file.as_ref(), stamp_of(&found.executable)) else {
             return;
         };
+        let on_path_now = on_path_stamp(on_path);
+        if on_path.is_some() && on_path_now.is_none() {
+            return;
+        }
         let mut all = self.read();
         all.insert(
-            path_text(candidate),
+            command.to_string(),
             Known {
                 executable: found.executable.clone(),
                 version: found.version.clone(),
-                candidate: candidate_stamp,
+                on_path: on_path_now,
                 stamp,
             },
         );
@@ -856,6 +912,10 @@ impl KnownInterpreters {
             let _ = std::fs::remove_file(&temp);
         }
     }
+}
+
+fn on_path_stamp(on_path: Option<&Path>) -> Option<(PathBuf, (u64, u128))> {
+    on_path.and_then(|path| Some((path.to_path_buf(), stamp_of(path)?)))
 }
 
 /// Size and modification time of a file (through symlinks).

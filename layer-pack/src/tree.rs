@@ -1,5 +1,6 @@
 //! The files that go into the zip: the installed dependencies and the library,
-//! both mapped under `python/`, minus what pruning removes. Nothing is copied:
+//! mapped under `python/` (or a Python's `python/lib/pythonX.Y/site-packages/`),
+//! minus what pruning removes. Nothing is copied:
 //! each entry points at its source file.
 
 use std::collections::{BTreeMap, HashMap};
@@ -11,7 +12,8 @@ use ignore::gitignore::{Gitignore, GitignoreBuilder};
 use layer_core::{Error, Result};
 
 /// The prune rules applied unless `--no-default-prune`: gitignore syntax,
-/// matched against paths relative to `python/`. A `.layerignore` is applied
+/// matched against paths relative to the folder on `sys.path` a file sits in
+/// (`python/`, or `python/lib/pythonX.Y/site-packages/`). A `.layerignore` is applied
 /// after these, so its `!pattern` lines keep what a default would remove.
 pub const DEFAULT_PRUNE: &[&str] = &[
     "__pycache__/",
@@ -150,7 +152,7 @@ impl Pruner {
         })
     }
 
-    /// The rule that leaves this file (path relative to `python/`) out, if any.
+    /// The rule that leaves this file (path relative to its folder on `sys.path`) out, if any.
     fn rule_for(&self, relative: &str, source_root: &Path) -> Option<PruneRule> {
         match self.rules.matched_path_or_any_parents(relative, false) {
             Match::Whitelist(_) => None,
@@ -185,9 +187,37 @@ impl Pruner {
     }
 }
 
+/// A folder whose files go into the layer, and where: `python/` (the library,
+/// dependencies that are the same for every declared Python) or
+/// `python/lib/pythonX.Y/site-packages/` (dependencies for one Python).
+#[derive(Debug, Clone)]
+pub struct Root<'a> {
+    pub dir: &'a Path,
+    pub prefix: String,
+}
+
+impl<'a> Root<'a> {
+    /// Files that go under `python/`.
+    pub fn python(dir: &'a Path) -> Self {
+        Root {
+            dir,
+            prefix: "python/".to_string(),
+        }
+    }
+}
+
+/// `python/lib/python3.12/site-packages/`: the folder Lambda puts on `sys.path`
+/// for python3.12 alone, before `python/`.
+pub fn site_packages(python_version: &str) -> String {
+    format!("python/lib/python{python_version}/site-packages/")
+}
+
 /// Collect the files of each root (later roots win on the same path), pruned.
-/// `exclude`: source files that are build inputs, never layer content.
-pub fn collect(roots: &[&Path], pruner: &Pruner, exclude: &[PathBuf]) -> Result<Tree> {
+/// Prune rules match paths relative to the root's folder on `sys.path`, so a
+/// rule means the same for a dependency under `python/` and under a
+/// site-packages folder. `exclude`: source files that are build inputs, never
+/// layer content.
+pub fn collect(roots: &[Root<'_>], pruner: &Pruner, exclude: &[PathBuf]) -> Result<Tree> {
     let exclude: Vec<PathBuf> = exclude
         .iter()
         .filter_map(|path| path.canonicalize().ok())
@@ -196,16 +226,16 @@ pub fn collect(roots: &[&Path], pruner: &Pruner, exclude: &[PathBuf]) -> Result<
     let mut pruned: BTreeMap<String, Pruned> = BTreeMap::new();
     let mut tree = Tree::default();
     for (index, root) in roots.iter().enumerate() {
-        for entry in walk(root, index)? {
+        for entry in walk(root.dir, index, &root.prefix)? {
             let relative = entry
                 .zip_path
-                .strip_prefix("python/")
+                .strip_prefix(root.prefix.as_str())
                 .unwrap_or_default()
                 .to_string();
             if exclude.contains(&entry.source) {
                 continue;
             }
-            if let Some(rule) = pruner.rule_for(&relative, root) {
+            if let Some(rule) = pruner.rule_for(&relative, root.dir) {
                 pruned.insert(entry.zip_path.clone(), Pruned { entry, rule });
                 continue;
             }
@@ -223,8 +253,9 @@ pub fn collect(roots: &[&Path], pruner: &Pruner, exclude: &[PathBuf]) -> Result<
     Ok(tree)
 }
 
-/// Every regular file under `root`, following symlinks that stay inside it.
-fn walk(root: &Path, root_index: usize) -> Result<Vec<Entry>> {
+/// Every regular file under `root`, following symlinks that stay inside it,
+/// with its path in the zip under `prefix`.
+fn walk(root: &Path, root_index: usize, prefix: &str) -> Result<Vec<Entry>> {
     let canonical_root = root
         .canonicalize()
         .map_err(|err| Error::io("open", root, err))?;
@@ -265,7 +296,7 @@ fn walk(root: &Path, root_index: usize) -> Result<Vec<Entry>> {
         let relative = path
             .strip_prefix(root)
             .expect("walkdir stays under its root");
-        let zip_path = zip_path_of(relative)?;
+        let zip_path = zip_path_of(relative, prefix)?;
         entries.push(Entry {
             zip_path,
             source: path
@@ -279,7 +310,7 @@ fn walk(root: &Path, root_index: usize) -> Result<Vec<Entry>> {
     Ok(entries)
 }
 
-fn zip_path_of(relative: &Path) -> Result<String> {
+fn zip_path_of(relative: &Path, prefix: &str) -> Result<String> {
     let parts = relative
         .components()
         .map(|part| {
@@ -295,7 +326,7 @@ fn zip_path_of(relative: &Path) -> Result<String> {
                 })
         })
         .collect::<Result<Vec<_>>>()?;
-    Ok(format!("python/{}", parts.join("/")))
+    Ok(format!("{prefix}{}", parts.join("/")))
 }
 
 fn walk_error(root: &Path, err: walkdir::Error) -> Error {

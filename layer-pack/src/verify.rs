@@ -55,6 +55,27 @@ fn mismatch(
     found
 }
 
+/// The targets that see a file: a file under `python/lib/pythonX.Y/site-packages/`
+/// is on `sys.path` for pythonX.Y alone; anything else under `python/` for every target.
+fn seen_by(zip_path: &str, targets: &[Target]) -> Vec<Target> {
+    match site_packages_version(zip_path) {
+        Some(version) => targets
+            .iter()
+            .copied()
+            .filter(|t| t.runtime.python_version() == version)
+            .collect(),
+        None => targets.to_vec(),
+    }
+}
+
+/// `3.12` for `python/lib/python3.12/site-packages/...`.
+fn site_packages_version(zip_path: &str) -> Option<&str> {
+    zip_path
+        .strip_prefix("python/lib/python")
+        .and_then(|rest| rest.split_once("/site-packages/"))
+        .map(|(version, _)| version)
+}
+
 /// Everything about the tree, before the zip is written.
 pub fn check_tree(
     tree: &Tree,
@@ -67,6 +88,7 @@ pub fn check_tree(
         findings.extend(stray_code(dir)?);
     }
     findings.extend(layout(tree, targets));
+    findings.extend(hidden_by_site_packages(tree, targets));
     findings.extend(wheel_tags(tree, targets, policy)?);
     findings.extend(native_extensions(tree, targets, policy)?);
     for path in &tree.overridden {
@@ -202,7 +224,60 @@ fn layout(tree: &Tree, targets: &[Target]) -> Vec<Finding> {
     findings
 }
 
-/// A wheel's tags (from `*.dist-info/WHEEL`) against every target.
+/// A top-level module in `python/` that a Python's site-packages folder also
+/// has: Lambda puts `python/lib/pythonX.Y/site-packages` before `python/` on
+/// `sys.path`, so pythonX.Y imports the other one (a library module named like
+/// a dependency, when the dependencies are installed per Python).
+fn hidden_by_site_packages(tree: &Tree, targets: &[Target]) -> Vec<Finding> {
+    let top_level = |path: &str| -> Option<String> {
+        crate::imports::module_of(path)
+            .and_then(|(module, _)| module.split('.').next().map(str::to_string))
+    };
+    let mut in_python: BTreeMap<String, &str> = BTreeMap::new();
+    let mut in_site: BTreeMap<(String, &str), &str> = BTreeMap::new();
+    for entry in &tree.files {
+        let Some(name) = top_level(&entry.zip_path) else {
+            continue;
+        };
+        match site_packages_version(&entry.zip_path) {
+            Some(version) => {
+                in_site.entry((name, version)).or_insert(&entry.zip_path);
+            }
+            None if !entry.zip_path.starts_with("python/lib/") => {
+                in_python.entry(name).or_insert(&entry.zip_path);
+            }
+            None => {}
+        }
+    }
+    let mut findings = Vec::new();
+    for ((name, version), site_path) in in_site {
+        let Some(python_path) = in_python.get(&name) else {
+            continue;
+        };
+        let hidden: Vec<Target> = targets
+            .iter()
+            .copied()
+            .filter(|t| t.runtime.python_version() == version)
+            .collect();
+        if hidden.is_empty() {
+            continue;
+        }
+        let mut found = finding(
+            Severity::Warning,
+            Check::Override,
+            Some(python_path),
+            format!(
+                "`{name}` in python/ is hidden for python{version} by {site_path}: Lambda puts \
+                 python/lib/python{version}/site-packages before python/ on sys.path"
+            ),
+        );
+        found.targets = hidden.iter().map(Target::to_string).collect();
+        findings.push(found);
+    }
+    findings
+}
+
+/// A wheel's tags (from `*.dist-info/WHEEL`) against every target that sees it.
 fn wheel_tags(tree: &Tree, targets: &[Target], policy: Policy) -> Result<Vec<Finding>> {
     let mut findings = Vec::new();
     for entry in tree
@@ -223,7 +298,7 @@ fn wheel_tags(tree: &Tree, targets: &[Target], policy: Policy) -> Result<Vec<Fin
         let package = package_of(&entry.zip_path);
         let dist_info = entry.zip_path.trim_end_matches("WHEEL");
         let mut by_problem: BTreeMap<(Check, String), Vec<Target>> = BTreeMap::new();
-        for target in targets {
+        for target in &seen_by(&entry.zip_path, targets) {
             if let Some(problem) = wheel_problem(&tags, *target, &package) {
                 by_problem.entry(problem).or_default().push(*target);
             }
@@ -385,10 +460,11 @@ fn native_extensions(tree: &Tree, targets: &[Target], policy: Policy) -> Result<
         .collect::<Result<_>>()?;
     let mut findings = Vec::new();
     for (entry, facts) in facts {
+        let targets = seen_by(&entry.zip_path, targets);
         // Targets whose CPU the file's content already rules out.
         let wrong_machine: Vec<Target> = match &facts {
             Some(facts) => {
-                findings.extend(check_elf(entry, facts, targets, policy));
+                findings.extend(check_elf(entry, facts, &targets, policy));
                 targets
                     .iter()
                     .copied()
@@ -397,7 +473,12 @@ fn native_extensions(tree: &Tree, targets: &[Target], policy: Policy) -> Result<
             }
             None => Vec::new(),
         };
-        findings.extend(check_extension_name(entry, targets, &wrong_machine, policy));
+        findings.extend(check_extension_name(
+            entry,
+            &targets,
+            &wrong_machine,
+            policy,
+        ));
     }
     Ok(findings)
 }
@@ -837,5 +918,46 @@ mod tests {
             extension_abi("python/b/_bcrypt.abi3.so").as_deref(),
             Some("abi3")
         );
+    }
+
+    #[test]
+    fn a_site_packages_file_is_seen_by_its_python_alone_and_hides_the_same_module_in_python() {
+        let entry = |zip_path: &str| Entry {
+            zip_path: zip_path.to_string(),
+            source: "x".into(),
+            size: 1,
+            executable: false,
+            root: 0,
+        };
+        let targets = [
+            target("python3.11", "x86_64"),
+            target("python3.12", "x86_64"),
+        ];
+        assert_eq!(
+            seen_by(
+                "python/lib/python3.12/site-packages/yaml/_yaml.so",
+                &targets
+            ),
+            [targets[1]]
+        );
+        assert_eq!(seen_by("python/yaml/_yaml.so", &targets), targets);
+        assert!(seen_by("python/lib/python3.13/site-packages/x.py", &targets).is_empty());
+
+        let tree = Tree {
+            files: vec![
+                entry("python/lib/python3.11/site-packages/six.py"),
+                entry("python/lib/python3.11/site-packages/yaml/__init__.py"),
+                entry("python/lib/python3.12/site-packages/six.py"),
+                entry("python/mylib/__init__.py"),
+                entry("python/yaml/__init__.py"),
+            ],
+            ..Default::default()
+        };
+        let found = hidden_by_site_packages(&tree, &targets);
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].check, Check::Override);
+        assert_eq!(found[0].path.as_deref(), Some("python/yaml/__init__.py"));
+        assert_eq!(found[0].targets, ["python3.11/x86_64"]);
+        assert!(found[0].message.contains("hidden for python3.11"));
     }
 }

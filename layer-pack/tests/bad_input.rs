@@ -261,7 +261,7 @@ fn a_package_without_a_wheel_for_the_target() {
     assert_refused(
         &fixture,
         &fixture.pack(&[]),
-        &["no wheel of `docopt`", "python3.11 on x86_64"],
+        &["no wheel of `docopt`", "python3.11/x86_64"],
     );
     // Nothing half-installed is left in the cache for a later run to trust.
     let deps = fixture.cache_dir().join("deps");

@@ -249,10 +249,12 @@ fn targets_without_a_local_interpreter_or_of_another_architecture_are_not_proven
         Path::new("/bin"),
     ])
     .unwrap();
+    // No pyenv either.
     let out = fixture
         .command()
         .arg(fixture.layer())
         .env("PATH", &path)
+        .env("PYENV_ROOT", &bin)
         .output()
         .unwrap();
     let record = single_record(&out);
@@ -291,7 +293,7 @@ fn targets_without_a_local_interpreter_or_of_another_architecture_are_not_proven
 #[test]
 fn a_second_interpreter_proves_its_own_target() {
     // python3.12 from pyenv or uv, when this machine has one (the CI machine does).
-    let Some(python312) = python_312() else {
+    let Some(python312) = local_python("3.12") else {
         eprintln!("no local Python 3.12: this test needs one (pyenv or `uv python find 3.12`)");
         return;
     };
@@ -323,26 +325,6 @@ fn a_second_interpreter_proves_its_own_target() {
             .starts_with("3.12.")
     );
     assert_eq!(proof[1]["modules"], proof[0]["modules"]);
-}
-
-fn python_312() -> Option<std::path::PathBuf> {
-    let from_uv = std::process::Command::new("uv")
-        .args(["python", "find", "3.12"])
-        .env("UV_PYTHON_DOWNLOADS", "never")
-        .output()
-        .ok()
-        .filter(|o| o.status.success())
-        .map(|o| std::path::PathBuf::from(String::from_utf8_lossy(&o.stdout).trim()));
-    let from_pyenv = std::env::var_os("HOME")
-        .map(|home| Path::new(&home).join(".pyenv/versions"))
-        .and_then(|versions| std::fs::read_dir(versions).ok())
-        .and_then(|entries| {
-            entries
-                .filter_map(|e| e.ok())
-                .map(|e| e.path().join("bin/python3.12"))
-                .find(|p| p.is_file())
-        });
-    from_uv.or(from_pyenv)
 }
 
 #[test]

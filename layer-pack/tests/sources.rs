@@ -28,7 +28,7 @@ fn docopt_is_refused_with_the_opt_in_named_then_built_and_imported_when_allowed(
         &fixture,
         &fixture.pack(&[]),
         &[
-            "no wheel of `docopt` for python3.11 on x86_64",
+            "no wheel of `docopt` for python3.11/x86_64",
             "published only as source",
             "`build_from_source: [docopt]` in layer.yaml",
             "--build-from-source docopt",

@@ -58,11 +58,37 @@ pub fn prepare(args: &Args) -> Result<Vec<Job>> {
         }
         other => read_records(&Input::required(other.as_deref())?, &[LAYER_RECORD])?,
     };
+    if args.layer.name.is_some() {
+        one_layer_for_name(&records)?;
+    }
     records
         .into_iter()
         .enumerate()
         .map(|(index, record)| job_for(args, record).context(format!("record {}", index + 1)))
         .collect()
+}
+
+/// `--name` renames one layer. Records of several layers (the builds of one
+/// family are layers of their own, `makoto-common` and `makoto-common-arm64`)
+/// would all be published under the one name, mixing their content.
+fn one_layer_for_name(records: &[Record]) -> Result<()> {
+    let mut names = std::collections::BTreeSet::new();
+    for record in records {
+        if let Some(layer) = record.section::<LayerSection>(names::LAYER)? {
+            names.insert(layer.name);
+        }
+    }
+    if names.len() > 1 {
+        return Err(Error::usage(format!(
+            "--name names one layer, and the input holds {}: {}",
+            names.len(),
+            names.into_iter().collect::<Vec<_>>().join(", ")
+        ))
+        .with_fix(
+            "drop --name (each record is published under its own layer name), or publish the records one at a time",
+        ));
+    }
+    Ok(())
 }
 
 fn check_flags(args: &Args) -> Result<()> {

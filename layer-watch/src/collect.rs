@@ -118,19 +118,27 @@ impl Session {
             let own_account = own_account(&inventory);
             let mut states = Vec::new();
             for &index in &indices {
-                states.push(
-                    layer_state(
-                        &clients.lambda,
-                        &targets[index],
-                        &inventory,
-                        own_account.as_deref(),
-                    )
-                    .await?,
-                );
+                let target = &targets[index];
+                let state =
+                    layer_state(&clients.lambda, target, &inventory, own_account.as_deref())
+                        .await?;
+                match state {
+                    Some(state) => states.push((index, state)),
+                    // Another build of a record's family, not published here (yet).
+                    None if target.sibling => tracing::info!(
+                        "{region}: {} (a build of {}) has no versions and no users here",
+                        target.layer_name,
+                        target
+                            .family
+                            .as_ref()
+                            .map_or("its family", |f| f.name.as_str())
+                    ),
+                    None => return Err(unknown_layer(target)),
+                }
             }
             let names: Vec<String> = states
                 .iter()
-                .flat_map(|state| state.users.iter().map(|(f, _)| f.name.clone()))
+                .flat_map(|(_, state)| state.users.iter().map(|(f, _)| f.name.clone()))
                 .collect::<BTreeSet<_>>()
                 .into_iter()
                 .collect();
@@ -154,7 +162,7 @@ impl Session {
                 end: rfc3339_secs(bounds.1),
                 period_seconds: options.window.period(),
             });
-            for (index, state) in indices.into_iter().zip(states) {
+            for (index, state) in states {
                 let context = ReportContext {
                     aliases: &aliases,
                     totals: totals.as_ref(),
@@ -173,10 +181,10 @@ impl Session {
 /// `$LATEST` (which runs what `$LATEST` runs, already reported) or at a
 /// published version, so only functions with a published version on a
 /// watched layer need their aliases listed.
-fn alias_candidates(states: &[LayerState]) -> Vec<String> {
+fn alias_candidates(states: &[(usize, LayerState)]) -> Vec<String> {
     states
         .iter()
-        .flat_map(|state| state.users.iter())
+        .flat_map(|(_, state)| state.users.iter())
         .filter(|(function, _)| !function.is_latest())
         .map(|(function, _)| function.name.clone())
         .collect::<BTreeSet<_>>()
@@ -192,17 +200,20 @@ fn own_account(inventory: &[FunctionInfo]) -> Option<String> {
         .find_map(|f| f.arn.split(':').nth(4).map(str::to_string))
 }
 
-/// The layer's versions (with sizes) and the function versions that use it.
+/// The layer's versions (with sizes) and the function versions that use it;
+/// None when it has neither.
 async fn layer_state(
     lambda: &LambdaClient,
     target: &Target,
     inventory: &[FunctionInfo],
     own_account: Option<&str>,
-) -> Result<LayerState> {
+) -> Result<Option<LayerState>> {
     if let Some(arn) = &target.layer_arn
         && own_account.is_some_and(|own| own != arn.account)
     {
-        return other_account_state(lambda, target, arn, inventory).await;
+        return other_account_state(lambda, target, arn, inventory)
+            .await
+            .map(Some);
     }
     let mut versions = list_versions(lambda, &target.layer_name)
         .await?
@@ -216,26 +227,30 @@ async fn layer_state(
     {
         match list_versions(lambda, &arn.to_string()).await? {
             Some(listed) => versions = listed,
-            None => return other_account_state(lambda, target, arn, inventory).await,
+            None => {
+                return other_account_state(lambda, target, arn, inventory)
+                    .await
+                    .map(Some);
+            }
         }
     }
     let identity = match (&target.layer_arn, versions.first()) {
         (Some(arn), _) => arn.clone(),
         (None, Some(newest)) => newest.arn.layer_arn(),
-        (None, None) => return Err(unknown_layer(target)),
+        (None, None) => return Ok(None),
     };
     let users = users_of(&identity, inventory);
     if versions.is_empty() && users.is_empty() {
-        return Err(unknown_layer(target));
+        return Ok(None);
     }
     add_sizes(lambda, &mut versions).await?;
-    Ok(LayerState {
+    Ok(Some(LayerState {
         identity,
         latest: versions.first().map(|v| v.version),
         versions,
         users,
         other_account: None,
-    })
+    }))
 }
 
 /// The function versions that use a layer, with the version each uses.
@@ -594,6 +609,7 @@ fn build_report(target: &Target, state: LayerState, context: &ReportContext<'_>)
         storage,
         deprecated_runtimes,
         other_account: state.other_account,
+        family: target.family.clone(),
         extra: target.extra.clone(),
     }
 }

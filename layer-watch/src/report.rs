@@ -7,7 +7,7 @@ use std::time::Duration;
 use layer_core::arn::{LayerArn, LayerVersionArn};
 use layer_core::platform::{Date, Runtime, Stage};
 use layer_core::record::LAYER_REPORT;
-use layer_core::sections::RetentionPolicy;
+use layer_core::sections::{Family, RetentionPolicy};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
@@ -43,6 +43,10 @@ pub struct LayerReport {
     /// Set for another account's layer: what could not be seen from here.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub other_account: Option<OtherAccount>,
+    /// The family the layer is a build of (`targets`: this build's), when a
+    /// record said so; drift is this build's own (behind its latest).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub family: Option<Family>,
     /// Fields of the input record no layer tool owns, passed through untouched.
     #[serde(flatten)]
     pub extra: Map<String, Value>,

@@ -35,6 +35,14 @@ pub fn render(report: &LayerReport) -> String {
         report.drift.functions_using,
         report.drift.functions_behind
     ));
+    if let Some(family) = report.family.as_ref().filter(|f| f.builds.len() > 1) {
+        let targets: Vec<String> = family.targets.iter().map(ToString::to_string).collect();
+        text.push_str(&format!(
+            "  build of {} for {} (behind: this build's latest)\n",
+            family.name,
+            targets.join(", ")
+        ));
+    }
     if let (Some(window), Some(metrics)) = (&report.window, &report.metrics) {
         text.push_str(&format!(
             "  last {}: {}\n",

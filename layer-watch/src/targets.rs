@@ -3,7 +3,7 @@
 use layer_core::arn::{LayerArn, LayerVersionArn, validate_layer_name};
 use layer_core::io::{Input, read_records};
 use layer_core::record::LAYER_RECORD;
-use layer_core::sections::{LayerSection, Published, RetentionPolicy, names};
+use layer_core::sections::{Family, LayerSection, Published, RetentionPolicy, names};
 use layer_core::{Error, Record, Result};
 use serde_json::{Map, Value};
 
@@ -28,6 +28,12 @@ pub struct Target {
     /// cannot be listed, the latest version drift is judged against.
     pub version_hint: Option<i64>,
     pub policy: Option<RetentionPolicy>,
+    /// The family the layer is a build of, from a record's `layer.family`
+    /// (`targets`: this build's).
+    pub family: Option<Family>,
+    /// A build of the family the input did not name itself, watched because a
+    /// record lists it: not published in this region is no error.
+    pub sibling: bool,
     /// Fields of the input record that no layer tool owns, passed through.
     pub extra: Map<String, Value>,
 }
@@ -78,10 +84,41 @@ async fn from_argument(args: &Args, text: &str) -> Result<Vec<Target>> {
             layer_arn: Some(arn),
             version_hint,
             policy: None,
+            family: None,
+            sibling: false,
             extra: Map::new(),
         }]);
     }
     in_every_region(args, text, None, Map::new()).await
+}
+
+/// The record's layer and every other build of its family (a record of
+/// `makoto-common` also watches `makoto-common-arm64`), each reported on its own.
+fn with_siblings(target: Target, family: Option<&Family>) -> Vec<Target> {
+    let Some(family) = family else {
+        return vec![target];
+    };
+    let mut targets = Vec::new();
+    for build in &family.builds {
+        let own = build.name == target.layer_name;
+        targets.push(Target {
+            layer_name: build.name.clone(),
+            layer_arn: target.layer_arn.as_ref().map(|arn| LayerArn {
+                name: build.name.clone(),
+                ..arn.clone()
+            }),
+            family: Some(Family {
+                targets: build.targets.clone(),
+                ..family.clone()
+            }),
+            sibling: !own,
+            ..target.clone()
+        });
+    }
+    if !family.builds.iter().any(|b| b.name == target.layer_name) {
+        targets.insert(0, target);
+    }
+    targets
 }
 
 async fn from_record(args: &Args, record: &Record) -> Result<Vec<Target>> {
@@ -93,24 +130,40 @@ async fn from_record(args: &Args, record: &Record) -> Result<Vec<Target>> {
         .filter(|(key, _)| !is_pipeline_field(key))
         .map(|(key, value)| (key.clone(), value.clone()))
         .collect();
+    let family = layer.as_ref().and_then(|layer| layer.family.as_ref());
     if let Some(published) = record.section::<Published>(names::PUBLISHED)? {
         layer_aws::validate_region(&published.region)?;
-        return Ok(vec![Target {
+        let target = Target {
             region: published.region,
             layer_name: published.layer_name,
             layer_arn: Some(published.layer_arn),
             version_hint: Some(published.version),
             policy,
+            family: family.cloned(),
+            sibling: false,
             extra,
-        }]);
+        };
+        return Ok(with_siblings(target, family));
     }
-    let Some(layer) = layer else {
+    let Some(layer) = &layer else {
         return Err(Error::input(
             "a record has neither a \"published\" nor a \"layer\" section: no layer to watch",
         )
         .with_fix("pipe in layer-publish's (or layer-pack's) records"));
     };
-    in_every_region(args, &layer.name, policy, extra).await
+    Ok(in_every_region(args, &layer.name, policy, extra)
+        .await?
+        .into_iter()
+        .flat_map(|target| {
+            with_siblings(
+                Target {
+                    family: family.cloned(),
+                    ..target
+                },
+                family,
+            )
+        })
+        .collect())
 }
 
 /// A layer named without its ARN: the layer of that name in every region of the run.
@@ -132,6 +185,8 @@ async fn in_every_region(
             layer_arn: None,
             version_hint: None,
             policy,
+            family: None,
+            sibling: false,
             extra: extra.clone(),
         })
         .collect())
@@ -153,8 +208,9 @@ fn parse_layer_arn(text: &str) -> Result<(LayerArn, Option<i64>)> {
         })
 }
 
-/// The same layer named twice (two records of one deploy, or a name and a
-/// record) is watched once; its pass-through fields are merged, first wins.
+/// The same layer named twice (two records of one deploy, a name and a record,
+/// a record and its sibling's) is watched once; its pass-through fields are
+/// merged, first wins; named by the input itself wins over a sibling.
 fn merge_duplicates(targets: Vec<Target>) -> Vec<Target> {
     let mut merged: Vec<Target> = Vec::new();
     for target in targets {
@@ -171,6 +227,8 @@ fn merge_duplicates(targets: Vec<Target>) -> Vec<Target> {
                 seen.layer_arn = seen.layer_arn.take().or(target.layer_arn);
                 seen.version_hint = seen.version_hint.max(target.version_hint);
                 seen.policy = seen.policy.or(target.policy);
+                seen.family = seen.family.take().or(target.family);
+                seen.sibling &= target.sibling;
                 for (key, value) in target.extra {
                     seen.extra.entry(key).or_insert(value);
                 }
@@ -216,6 +274,8 @@ mod tests {
             layer_arn: None,
             version_hint: None,
             policy: None,
+            family: None,
+            sibling: false,
             extra: [
                 ("x-run".to_string(), Value::from(value)),
                 (format!("x-{value}"), Value::from(true)),

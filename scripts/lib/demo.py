@@ -11,6 +11,7 @@ scripts/setup.sh installs). Everything it prints goes to stderr, like the tools'
   python3 demo.py imports ZIP... -- HANDLER.py
                                           unzip the layers like Lambda does (/opt) and run
                                           the handler with them under the local python3
+  python3 demo.py elf ZIP                 the CPU (ELF header) of every shared library of a zip
 """
 
 import io
@@ -21,12 +22,14 @@ import sys
 import tempfile
 import zipfile
 
-# The sample functions: name, whether it already uses a third-party layer.
+# The sample functions: name, whether it already uses a third-party layer, runtime,
+# architecture (a Graviton function gets the arm64 build of makoto-common).
 FUNCTIONS = [
-    ("makoto-api-dev", True),
-    ("makoto-worker-dev", False),
-    ("makoto-health-check-dev", False),
-    ("makoto-api-prod", False),
+    ("makoto-api-dev", True, "python3.11", "x86_64"),
+    ("makoto-worker-dev", False, "python3.11", "x86_64"),
+    ("makoto-events-dev", False, "python3.12", "arm64"),
+    ("makoto-health-check-dev", False, "python3.11", "x86_64"),
+    ("makoto-api-prod", False, "python3.11", "x86_64"),
 ]
 VENDOR_LAYER = "acme-vendor"
 
@@ -79,18 +82,18 @@ def create_functions(handler_path):
     say(f"  layer {short(vendor)} (someone else's layer, which must stay in place)")
     with open(handler_path) as f:
         code = zip_of({"handler.py": f.read()})
-    for name, uses_vendor in FUNCTIONS:
+    for name, uses_vendor, runtime, arch in FUNCTIONS:
         layers = [vendor] if uses_vendor else []
         lam.create_function(
             FunctionName=name,
-            Runtime="python3.11",
+            Runtime=runtime,
             Role=role,
             Handler="handler.handler",
             Code={"ZipFile": code},
             Layers=layers,
-            Architectures=["x86_64"],
+            Architectures=[arch],
         )
-        say(f"  function {name:<24} python3.11  layers {names(layers)}")
+        say(f"  function {name:<24} {runtime} {arch:<6}  layers {names(layers)}")
 
 
 def short(arn):
@@ -123,11 +126,21 @@ def story(path, only_attachments=False):
                 say(f"  layer-bump    {name}: {v['current']} -> {v['next']} ({v['bump']}: {subjects})")
         a = r.get("artifact")
         if a:
+            archs = ", ".join(layer.get("compatible_architectures", []))
+            family = layer.get("family", {})
+            build = f" (build of {family['name']})" if len(family.get("builds", [])) > 1 else ""
             say(
-                f"  layer-pack    {name}: {os.path.basename(a['path'])}, {a['files']} files, "
-                f"{a['unzipped_bytes'] / 1e6:.1f} MB unzipped, {a['zip_bytes'] / 1e6:.2f} MB zipped, "
-                f"CodeSha256 {a['code_sha256']}"
+                f"  layer-pack    {name}{build}: {os.path.basename(a['path'])} for {archs}, {a['files']} files, "
+                f"{a['unzipped_bytes'] / 1e6:.1f} MB unzipped, {a['zip_bytes'] / 1e6:.2f} MB zipped"
             )
+            installs = a.get("site_packages") or ([a["dependencies"]] if a.get("dependencies") else [])
+            for i in installs:
+                say(f"                  dependencies for {i['target']} in {i.get('path', 'python/')}")
+            for p in a.get("import_proof", []):
+                if p.get("proven"):
+                    say(f"                  imported on {p['target']} by Python {p['python_version']} ({p['interpreter']})")
+                else:
+                    say(f"                  not imported on {p['target']}: {p.get('reason', '')[:90]}")
         p = r.get("published")
         if p:
             how = "reused: identical content was already published" if p.get("reused") else "published"
@@ -175,11 +188,14 @@ def imports(args):
         for z in zips:
             with zipfile.ZipFile(z) as archive:
                 archive.extractall(opt)
+        # Lambda's order for pythonX.Y: the layers' site-packages of that version, then python/.
         code = (
-            "import sys, json; sys.path[:0] = [sys.argv[1], sys.argv[2]]\n"
-            "import handler, yaml, requests\n"
+            "import sys, json\n"
+            "sys.path[:0] = [sys.argv[1] + '/lib/python%d.%d/site-packages' % sys.version_info[:2], sys.argv[1], sys.argv[2]]\n"
+            "import handler, yaml, yaml._yaml, requests\n"
             "answer = handler.handler({'headers': {'x-tenant-id': 'acme'}}, None)\n"
             "print(json.dumps(answer))\n"
+            "print(yaml._yaml.__file__[len(sys.argv[1]):], file=sys.stderr)\n"
             "sys.exit(0 if answer['statusCode'] == 200 else 1)\n"
         )
         out = subprocess.run(
@@ -191,6 +207,18 @@ def imports(args):
             say(out.stderr)
             sys.exit(1)
         say(f"  handler answered {out.stdout.strip()}")
+        say(f"  PyYAML's C extension loaded from python{out.stderr.strip()}")
+
+
+def elf(path):
+    """Every shared library of a zip and its CPU, by the ELF header (e_machine)."""
+    machines = {62: "x86_64", 183: "aarch64"}
+    with zipfile.ZipFile(path) as z:
+        for name in sorted(z.namelist()):
+            if name.endswith(".so") or ".so." in name:
+                head = z.read(name)[:20]
+                machine = int.from_bytes(head[18:20], "little") if head[:4] == b"\x7fELF" else None
+                say(f"  {machines.get(machine, machine)!s:<8} {name}")
 
 
 def main():
@@ -205,6 +233,8 @@ def main():
         expect_layers(args[0], args[1])
     elif command == "imports":
         imports(args)
+    elif command == "elf":
+        elf(args[0])
     else:
         sys.exit(f"demo.py: unknown command {command}")
 

@@ -28,9 +28,16 @@ pub struct Artifact {
     /// The libdeflate level the entries were compressed with (0: stored).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub compression_level: Option<u8>,
-    /// How `requirements.txt` was installed, when the layer has one.
+    /// How `requirements.txt` was installed, when the layer has one and its
+    /// dependencies are one copy under `python/` (the same for every declared Python).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub dependencies: Option<Dependencies>,
+    /// When what the installer resolved differs between the declared Pythons
+    /// (native extensions, environment markers): one install per Python, each
+    /// under `python/lib/pythonX.Y/site-packages/` (its `path`); then
+    /// `dependencies` is absent.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub site_packages: Vec<Dependencies>,
     /// What the import scan kept back from pruning, when a default rule matched anything.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pruning: Option<Pruning>,
@@ -124,6 +131,9 @@ pub struct Dependencies {
     /// Packages built from their source distribution (`docopt 0.6.2`), by the layer's opt-in.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub built_from_source: Vec<String>,
+    /// The folder of the zip it went into: `python/`, or `python/lib/python3.12/site-packages/`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
     #[serde(flatten)]
     pub extra: Map<String, Value>,
 }

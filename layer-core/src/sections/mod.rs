@@ -33,7 +33,7 @@ pub use artifact::{
 };
 pub use attachments::{AliasMove, Attachment, AttachmentStatus};
 pub use check::CheckSection;
-pub use layer::{LayerSection, RetentionPolicy};
+pub use layer::{Family, FamilyBuild, LayerSection, RetentionPolicy};
 pub use planned::{Planned, PlannedAction, PlannedUpload};
 pub use pruned::Pruned;
 pub use published::{Grant, Published, RetentionOutcome, S3Upload};

@@ -11,7 +11,7 @@ use serde_json::{Map, Value, json};
 
 use super::*;
 use crate::arn::{LayerArn, LayerVersionArn};
-use crate::platform::{Architecture, PythonRuntime, Runtime};
+use crate::platform::{Architecture, PythonRuntime, Runtime, Target};
 use crate::schemas::{LAYER_RECORD_V1, SECTIONS_V1};
 
 const ARN: &str = "arn:aws:lambda:eu-west-1:123456789012:layer:common";
@@ -64,6 +64,32 @@ fn full_layer() -> LayerSection {
             delete_older_than_days: Some(90),
         }),
         metadata: BTreeMap::from([("team".to_string(), "platform".to_string())]),
+        family: Some(Family {
+            name: "common".into(),
+            targets: vec![Target::new(
+                PythonRuntime { minor: 12 },
+                Architecture::X86_64,
+            )],
+            builds: vec![
+                FamilyBuild {
+                    name: "common".into(),
+                    targets: vec![Target::new(
+                        PythonRuntime { minor: 12 },
+                        Architecture::X86_64,
+                    )],
+                    extra: Map::new(),
+                },
+                FamilyBuild {
+                    name: "common-arm64".into(),
+                    targets: vec![Target::new(
+                        PythonRuntime { minor: 12 },
+                        Architecture::Arm64,
+                    )],
+                    extra: Map::new(),
+                },
+            ],
+            extra: Map::new(),
+        }),
         extra: Map::new(),
     }
 }
@@ -97,8 +123,22 @@ fn full_artifact() -> Artifact {
             not_cached: Some("a requirement is a URL without a hash".into()),
             lock: Some("uv.lock".into()),
             built_from_source: vec!["docopt".into()],
+            path: Some("python/".into()),
             extra: Map::new(),
         }),
+        site_packages: vec![Dependencies {
+            installer: "pip".into(),
+            installer_version: "23.2.1".into(),
+            target: "python3.12/x86_64".into(),
+            platform: "manylinux_2_34_x86_64".into(),
+            cache_key: SHA256.into(),
+            cache_hit: false,
+            not_cached: Some("a requirement is a URL without a hash".into()),
+            lock: Some("pylock.toml".into()),
+            built_from_source: vec!["docopt 0.6.2".into()],
+            path: Some("python/lib/python3.12/site-packages/".into()),
+            extra: Map::new(),
+        }],
         pruning: Some(Pruning {
             scanned_files: 120,
             kept_back: vec![KeptBack {

@@ -332,3 +332,65 @@ pub fn findings<'a>(record: &'a Value, check: &str) -> Vec<&'a Value> {
 pub fn zip_of(record: &Value) -> &Path {
     Path::new(record["artifact"]["path"].as_str().unwrap())
 }
+
+/// A local CPython of this version (`3.12`) for this machine: `python3.12` on
+/// PATH when it runs and is that version, else pyenv's (`$PYENV_ROOT` or
+/// `~/.pyenv`; its shim on PATH fails for a version that is not selected),
+/// else `uv python find`. None when the machine has none.
+pub fn local_python(version: &str) -> Option<PathBuf> {
+    let is_version = |path: &Path| {
+        Command::new(path)
+            .args(["-c", "import sys; print('%d.%d' % sys.version_info[:2])"])
+            .output()
+            .is_ok_and(|o| {
+                o.status.success() && String::from_utf8_lossy(&o.stdout).trim() == version
+            })
+    };
+    let on_path = PathBuf::from(format!("python{version}"));
+    if is_version(&on_path) {
+        return Some(on_path);
+    }
+    let pyenv = std::env::var_os("PYENV_ROOT")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|home| Path::new(&home).join(".pyenv")));
+    let from_pyenv = pyenv
+        .and_then(|root| std::fs::read_dir(root.join("versions")).ok())
+        .and_then(|entries| {
+            let mut found: Vec<PathBuf> = entries
+                .filter_map(|e| e.ok())
+                .filter(|e| {
+                    e.file_name()
+                        .to_string_lossy()
+                        .strip_prefix(&format!("{version}."))
+                        .is_some_and(|patch| patch.bytes().all(|b| b.is_ascii_digit()))
+                })
+                .map(|e| e.path().join(format!("bin/python{version}")))
+                .filter(|p| is_version(p))
+                .collect();
+            found.sort();
+            found.pop()
+        });
+    from_pyenv.or_else(|| {
+        uv().args(["python", "find", version])
+            .env("UV_PYTHON_DOWNLOADS", "never")
+            .output()
+            .ok()
+            .filter(|o| o.status.success())
+            .map(|o| PathBuf::from(String::from_utf8_lossy(&o.stdout).trim()))
+            .filter(|p| is_version(p))
+    })
+}
+
+/// The CPU an ELF file is for, from its header: `x86_64`, `aarch64`, or another
+/// `e_machine` number; None when it is not ELF.
+pub fn elf_machine(bytes: &[u8]) -> Option<String> {
+    if bytes.len() < 20 || &bytes[..4] != b"\x7fELF" {
+        return None;
+    }
+    let machine = u16::from_le_bytes([bytes[18], bytes[19]]);
+    Some(match machine {
+        62 => "x86_64".to_string(),
+        183 => "aarch64".to_string(),
+        other => format!("e_machine {other}"),
+    })
+}

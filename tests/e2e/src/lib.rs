@@ -34,6 +34,24 @@ pub fn examples_dir() -> PathBuf {
     std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples")
 }
 
+/// Every workflow and composite action under examples/ci/ (YAML files, sorted).
+pub fn ci_example_files() -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    let mut pending = vec![examples_dir().join("ci")];
+    while let Some(folder) = pending.pop() {
+        for entry in std::fs::read_dir(&folder).expect("examples/ci reads") {
+            let path = entry.expect("examples/ci reads").path();
+            if path.is_dir() {
+                pending.push(path);
+            } else if path.extension().is_some_and(|e| e == "yml" || e == "yaml") {
+                files.push(path);
+            }
+        }
+    }
+    files.sort();
+    files
+}
+
 /// Copy a folder recursively (`cp -R FROM TO`), for fixtures made from the examples.
 pub fn copy_tree(from: &std::path::Path, to: &std::path::Path) {
     let status = std::process::Command::new("cp")
@@ -73,4 +91,31 @@ pub fn output_with_stdin(
     pipe.write_all(text.as_bytes()).expect("stdin written");
     drop(pipe);
     child.wait_with_output().expect("the tool ends")
+}
+
+/// An optional external program: the path in the environment variable `env`
+/// when it is set, else the first `name` on PATH.
+pub fn find_program(name: &str, env: &str) -> Option<PathBuf> {
+    if let Some(path) = std::env::var_os(env) {
+        return Some(PathBuf::from(path));
+    }
+    std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|dir| dir.join(name))
+            .find(|candidate| candidate.is_file())
+    })
+}
+
+/// A warning written straight to the process's stderr (libtest captures the print
+/// macros only), so that it shows in a passing run: a check skipped for want of
+/// an external program.
+pub fn warn_loudly(message: &str) {
+    use std::io::Write;
+    let mut stderr = std::io::stderr().lock();
+    let _ = writeln!(
+        stderr,
+        "\n{}\n{message}\n{}\n",
+        "!".repeat(78),
+        "!".repeat(78)
+    );
 }

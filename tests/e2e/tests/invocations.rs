@@ -1,4 +1,5 @@
-//! Every tool command in the CI example (examples/ci/*.yml) and in scripts/Makefile
+//! Every tool command in the CI example (every workflow and action under examples/ci/)
+//! and in scripts/Makefile
 //! parses with the tool's own clap definition, the very `Args` struct its binary
 //! parses with: a renamed flag, a conflict or a bad value breaks this test before it
 //! breaks someone's pipeline. Also checks that the workflow keeps the guide's
@@ -162,10 +163,20 @@ fn workflow(name: &str) -> Value {
     serde_saphyr::from_str(&text).unwrap_or_else(|err| panic!("{}: {err}", path.display()))
 }
 
+/// The `run:` scripts of a workflow's jobs or of a composite action.
 fn run_scripts(workflow: &Value) -> Vec<String> {
-    let jobs = workflow["jobs"].as_object().expect("jobs");
-    jobs.values()
-        .flat_map(|job| job["steps"].as_array().cloned().unwrap_or_default())
+    let steps: Vec<Value> = match workflow["jobs"].as_object() {
+        Some(jobs) => jobs
+            .values()
+            .flat_map(|job| job["steps"].as_array().cloned().unwrap_or_default())
+            .collect(),
+        None => workflow["runs"]["steps"]
+            .as_array()
+            .cloned()
+            .expect("jobs or runs.steps"),
+    };
+    steps
+        .iter()
         .filter_map(|step| step["run"].as_str().map(str::to_string))
         .collect()
 }
@@ -187,11 +198,28 @@ fn the_helpers_find_tool_commands() {
 #[test]
 fn every_tool_command_of_the_ci_example_parses() {
     let mut seen: BTreeMap<String, usize> = BTreeMap::new();
+    let ci = layer_tools_e2e::examples_dir().join("ci");
+    let files: Vec<String> = layer_tools_e2e::ci_example_files()
+        .iter()
+        .map(|path| {
+            path.strip_prefix(&ci)
+                .unwrap()
+                .to_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
     for name in [
         "deploy-layers.yml",
         "deploy-environment.yml",
         "rollback-layers.yml",
     ] {
+        assert!(
+            files.iter().any(|f| f == name),
+            "examples/ci/{name} is gone: {files:?}"
+        );
+    }
+    for name in &files {
         for script in run_scripts(&workflow(name)) {
             let commands = tool_commands(&script);
             check_all(name, &commands);

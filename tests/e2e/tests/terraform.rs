@@ -19,7 +19,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use base64::Engine;
-use layer_tools_e2e::{copy_tree, examples_dir, tool_path};
+use layer_tools_e2e::{copy_tree, examples_dir, find_program, tool_path, warn_loudly};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
@@ -53,14 +53,7 @@ fn pack(source: &Path, out: &Path) -> Value {
 }
 
 fn terraform_binary() -> Option<PathBuf> {
-    if let Some(path) = std::env::var_os("TERRAFORM") {
-        return Some(PathBuf::from(path));
-    }
-    std::env::var_os("PATH").and_then(|paths| {
-        std::env::split_paths(&paths)
-            .map(|dir| dir.join("terraform"))
-            .find(|candidate| candidate.is_file())
-    })
+    find_program("terraform", "TERRAFORM")
 }
 
 /// Terraform's own answer for `FUNCTION("PATH")`, evaluated offline.
@@ -98,18 +91,6 @@ fn terraform_eval(terraform: &Path, function: &str, zip: &Path) -> String {
     // The console prints the value as an HCL string literal.
     let text = String::from_utf8(out.stdout).unwrap();
     text.trim().trim_matches('"').to_string()
-}
-
-/// Write straight to the process's stderr: libtest captures print macros only,
-/// so this shows even when the test passes.
-fn warn_loudly(message: &str) {
-    let mut stderr = std::io::stderr().lock();
-    let _ = writeln!(
-        stderr,
-        "\n{}\n{message}\n{}\n",
-        "!".repeat(78),
-        "!".repeat(78)
-    );
 }
 
 #[test]

@@ -119,8 +119,21 @@ impl Account {
     }
 
     /// Publish a layer version directly through the SDK (to set up a test's
-    /// starting state). Returns the version ARN.
+    /// starting state), for python3.11 and python3.12 on x86_64. Returns the version ARN.
     pub async fn publish_layer(&self, region: &str, name: &str, files: &[(&str, &[u8])]) -> String {
+        self.publish_layer_for(region, name, Architecture::X8664, files)
+            .await
+    }
+
+    /// Like [`Account::publish_layer`], for one architecture (a build of a
+    /// layer family: `makoto-common-arm64` for arm64).
+    pub async fn publish_layer_for(
+        &self,
+        region: &str,
+        name: &str,
+        architecture: Architecture,
+        files: &[(&str, &[u8])],
+    ) -> String {
         let published = self
             .lambda(region)
             .await
@@ -133,7 +146,7 @@ impl Account {
             )
             .compatible_runtimes(Runtime::Python311)
             .compatible_runtimes(Runtime::Python312)
-            .compatible_architectures(Architecture::X8664)
+            .compatible_architectures(architecture)
             .send()
             .await
             .unwrap_or_else(|err| panic!("publish-layer-version {name} failed: {err:?}"));

@@ -52,3 +52,8 @@ pub fn parse_valid_lines(stdout: &[u8]) -> Vec<Value> {
         })
         .collect()
 }
+
+/// Records as JSON Lines, for a tool's stdin.
+pub fn to_lines(records: &[Value]) -> String {
+    records.iter().map(|r| format!("{r}\n")).collect()
+}
