@@ -820,7 +820,17 @@ async fn smoke_test(
     let payload: Value = serde_json::from_str(&args.smoke_payload).unwrap_or(Value::Null);
     let mut failures = Vec::new();
     for region in regions {
-        match smoke::check(&session.region(region).client, function, &payload).await {
+        let check = smoke::check(&session.region(region).client, function, &payload);
+        // An invocation may take minutes: a signal does not wait for it (the
+        // updates are done and recorded; the run ends with the signal's code).
+        let checked = tokio::select! {
+            checked = check => checked,
+            _ = session.stop.stopping() => {
+                problems.push(format!("the smoke test of {function} was stopped by a signal"));
+                return;
+            }
+        };
+        match checked {
             Ok(()) => tracing::info!("smoke test of {function} in {region} passed"),
             Err(reason) => {
                 tracing::error!("smoke test of {function} in {region} failed: {reason:#}");

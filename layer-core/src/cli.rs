@@ -378,5 +378,14 @@ mod tests {
             String::from_utf8(out).unwrap(),
             "layer-attach: found: 1 failed\n"
         );
+        let stopped = Error::interrupted(crate::Signal::Terminate, "stopped before the end")
+            .with_fix("run it again");
+        let mut out = Vec::new();
+        report("layer-attach", &stopped, &mut out).unwrap();
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "layer-attach: stopped: stopped before the end\nlayer-attach: hint: run it again\n"
+        );
+        assert_eq!(stopped.exit_code(), 143);
     }
 }

@@ -24,13 +24,13 @@ pub mod zipcheck;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use layer_aws::Traffic;
-use layer_core::Result;
+use layer_aws::{Stop, Traffic};
 use layer_core::cli::{Outcome, Summary, Verbosity, duration_between, warn_deprecated};
 use layer_core::io::RecordWriter;
 use layer_core::platform::{Architecture, Runtime};
 use layer_core::retention::RetentionArgs;
 use layer_core::sections::{Grant, PlannedAction, RetentionOutcome, names};
+use layer_core::{Error, Result};
 
 pub use description::{MARKER_PREFIX, describe};
 
@@ -252,10 +252,18 @@ async fn publish_all(args: &Args, traffic: &Traffic) -> Result<()> {
         return Ok(());
     }
     let summary = Summary::start(TOOL, "layer versions");
+    // From here on SIGINT/SIGTERM stop the run gracefully: no new layer
+    // starts, and the records of what was published are written.
+    let stop = Stop::listen(TOOL)?;
     let regions = args.aws.regions().await?;
     let clients = aws::Clients::for_regions(&args.aws, &regions, traffic).await?;
-    region::preflight(args, &jobs, &clients).await?;
-    let outcomes = region::publish_everywhere(args, &jobs, &clients).await;
+    tokio::select! {
+        checked = region::preflight(args, &jobs, &clients) => checked?,
+        signal = stop.stopping() => {
+            return Err(Error::interrupted(signal, "stopped before publishing; nothing was published"));
+        }
+    }
+    let outcomes = region::publish_everywhere(args, &jobs, &clients, &stop).await;
 
     let mut writer = RecordWriter::stdout();
     let mut failures = Vec::new();
@@ -283,6 +291,23 @@ async fn publish_all(args: &Args, traffic: &Traffic) -> Result<()> {
         }
     }
     summary.print(&args.verbosity, Some(traffic.counter.total()));
+    if stop.requested().is_some() {
+        let not_done: Vec<String> = failures
+            .iter()
+            .map(|(job, region, err)| format!("{job} in {region}: {err:#}"))
+            .collect();
+        let total = jobs.len() * regions.len();
+        return Err(stop
+            .error(format!(
+                "stopped before the end: {} of {total} publications done (their records are on \
+                 stdout); not done:\n  {}",
+                total - failures.len(),
+                not_done.join("\n  ")
+            ))
+            .with_fix(
+                "run the same command again: what is published is found and reused, the rest is published",
+            ));
+    }
     region::fail_on(failures)
 }
 

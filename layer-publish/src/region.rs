@@ -4,7 +4,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 use std::time::Duration;
 
-use layer_aws::{aws_error, is_error_code};
+use layer_aws::{Stop, aws_error, is_error_code};
 use layer_core::sections::{Published, S3Upload};
 use layer_core::{Error, Result};
 use serde_json::Map;
@@ -28,11 +28,14 @@ struct Settings {
     s3_prefix: String,
     attempts: u32,
     publish_timeout: Duration,
+    /// SIGINT/SIGTERM: start no new layer in any region.
+    stop: Arc<Stop>,
 }
 
 impl Settings {
-    fn from_args(args: &Args) -> Self {
+    fn from_args(args: &Args, stop: Arc<Stop>) -> Self {
         Settings {
+            stop,
             force: args.layer.no_reuse,
             retention: Mode::from_args(args),
             grants: args.grants.clone(),
@@ -99,8 +102,9 @@ pub async fn publish_everywhere(
     args: &Args,
     jobs: &[Job],
     clients: &Clients,
+    stop: &Arc<Stop>,
 ) -> Vec<Vec<Result<Published>>> {
-    let settings = Arc::new(Settings::from_args(args));
+    let settings = Arc::new(Settings::from_args(args, stop.clone()));
     let shared_jobs = Arc::new(jobs.to_vec());
     let mut tasks = tokio::task::JoinSet::new();
     for (index, region) in clients.regions.iter().cloned().enumerate() {
@@ -110,21 +114,37 @@ pub async fn publish_everywhere(
     }
     let mut by_region: Vec<Option<Vec<Result<Published>>>> =
         (0..clients.regions.len()).map(|_| None).collect();
-    while let Some(joined) = tasks.join_next().await {
-        match joined {
-            Ok((index, results)) => by_region[index] = Some(results),
-            Err(err) => tracing::error!("a region's task failed: {err}"),
+    // After a signal, a region's layer in flight gets the grace period (or
+    // until a second signal), then the region is abandoned.
+    let abandoning = stop.abandoning();
+    tokio::pin!(abandoning);
+    loop {
+        tokio::select! {
+            joined = tasks.join_next() => match joined {
+                None => break,
+                Some(Ok((index, results))) => by_region[index] = Some(results),
+                Some(Err(err)) => tracing::error!("a region's task failed: {err}"),
+            },
+            () = &mut abandoning => {
+                tasks.abort_all();
+                break;
+            }
         }
     }
-    // Transpose to [job][region]; a task that panicked fails all its jobs.
+    // Transpose to [job][region]; a task that panicked (or was abandoned
+    // after a signal) fails all its jobs.
     let mut by_region: Vec<std::vec::IntoIter<Result<Published>>> = by_region
         .into_iter()
         .map(|results| {
             results
                 .unwrap_or_else(|| {
-                    jobs.iter()
-                        .map(|_| Err(Error::failed("the region's task stopped")))
-                        .collect()
+                    let why = if stop.requested().is_some() {
+                        "abandoned after the signal while publishing: a version may have been \
+                         published; running again finds and reuses it"
+                    } else {
+                        "the region's task stopped"
+                    };
+                    jobs.iter().map(|_| Err(Error::failed(why))).collect()
                 })
                 .into_iter()
         })
@@ -154,6 +174,15 @@ async fn publish_region(
     let mut produced: BTreeMap<String, BTreeSet<i64>> = BTreeMap::new();
     let mut results = Vec::new();
     for job in jobs {
+        // A layer started is finished (its grants and retention too); after a
+        // signal no new one starts.
+        if let Some(signal) = settings.stop.requested() {
+            results.push(Err(Error::interrupted(
+                signal,
+                format!("not started: the run was stopped by {signal}"),
+            )));
+            continue;
+        }
         let protected = produced.entry(job.name.clone()).or_default();
         results.push(publish_job(region, job, settings, &inventory, protected).await);
     }
