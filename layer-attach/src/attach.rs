@@ -93,7 +93,16 @@ pub async fn run(
         tracing::warn!("no records in the input: nothing to attach");
         return Ok(());
     }
-    let scopes: BTreeSet<Scope> = wanted.iter().map(|w| w.scope.clone()).collect();
+    let mut scopes: BTreeSet<Scope> = wanted.iter().map(|w| w.scope.clone()).collect();
+    // Every --account is assumed before anything changes, also one that no
+    // record is for (then nothing is done there, but a role that cannot be
+    // assumed is still found out first).
+    let regions: BTreeSet<String> = wanted.iter().map(|w| w.scope.region.clone()).collect();
+    for account in args.aws.estate.accounts().into_iter().flatten() {
+        for region in &regions {
+            scopes.insert(Scope::new(Some(account.clone()), region.clone()));
+        }
+    }
     let session = Arc::new(Session::connect(args, scopes.iter().cloned(), traffic).await?);
 
     // Plan everything, in every account and region (concurrently), before

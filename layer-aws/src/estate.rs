@@ -14,7 +14,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use aws_config::SdkConfig;
 use aws_config::sts::AssumeRoleProvider;
-use aws_credential_types::provider::{ProvideCredentials, SharedCredentialsProvider};
+use aws_credential_types::provider::SharedCredentialsProvider;
 use layer_core::{Error, Result};
 
 use crate::AwsArgs;
@@ -27,7 +27,7 @@ pub struct EstateArgs {
     /// Work in this AWS account (12 digits) by assuming --role-arn in it; repeat
     /// for several: every account × every --region, concurrently, e.g.
     /// --account 111111111111 --account 222222222222 --role-arn 'arn:aws:iam::{account}:role/LayerDeployer'.
-    #[arg(long = "account", value_name = "ACCOUNT_ID")]
+    #[arg(long = "account", id = "estate_accounts", value_name = "ACCOUNT_ID")]
     pub accounts: Vec<String>,
 
     /// The role to assume in each --account, `{account}` standing for the
@@ -247,35 +247,49 @@ impl AwsArgs {
     }
 }
 
-/// Assume `role` with the base credentials, once now (to prove it can be), and
-/// hand back a provider that assumes it again when the credentials expire.
+/// Assume `role` with the base credentials, once now (to prove it can be,
+/// with STS's own answer when not), and hand back a provider that assumes it
+/// again whenever the credentials expire.
 async fn assume(
     base: &SdkConfig,
     role: &str,
     account: &str,
     session: &str,
 ) -> Result<SharedCredentialsProvider> {
-    let provider = AssumeRoleProvider::builder(role)
-        .session_name(session)
-        .configure(base)
-        .build()
-        .await;
-    let attempt = tokio::time::timeout(Duration::from_secs(30), provider.provide_credentials());
+    use aws_sdk_sts::error::ProvideErrorMetadata;
     let cannot = |why: String| {
         Error::usage(format!(
             "cannot assume {role} in account {account}: {why}; nothing was changed"
         ))
         .with_fix("check that the role exists in that account and trusts these credentials (sts:AssumeRole), or drop the --account")
     };
-    match attempt.await {
-        Ok(Ok(_)) => Ok(SharedCredentialsProvider::new(provider)),
-        Ok(Err(err)) => Err(cannot(error_chain(&err))),
-        Err(_) => Err(cannot("STS did not answer in 30 s".into())),
+    let attempt = aws_sdk_sts::Client::new(base)
+        .assume_role()
+        .role_arn(role)
+        .role_session_name(session)
+        .send();
+    match tokio::time::timeout(Duration::from_secs(30), attempt).await {
+        Ok(Ok(_)) => {}
+        Ok(Err(err)) => {
+            let why = match (err.code(), err.message()) {
+                (Some(code), Some(message)) => format!("{code}: {message}"),
+                (Some(code), None) => code.to_string(),
+                _ => error_chain(&err),
+            };
+            return Err(cannot(why));
+        }
+        Err(_) => return Err(cannot("STS did not answer in 30 s".into())),
     }
+    let provider = AssumeRoleProvider::builder(role)
+        .session_name(session)
+        .configure(base)
+        .build()
+        .await;
+    Ok(SharedCredentialsProvider::new(provider))
 }
 
-/// An error and its causes on one line (the STS error's code and message;
-/// never credentials, which errors do not carry).
+/// An error and its causes on one line (never credentials, which errors do
+/// not carry).
 fn error_chain(err: &(dyn std::error::Error + 'static)) -> String {
     let mut parts = vec![err.to_string()];
     let mut source = err.source();
