@@ -92,6 +92,20 @@ async fn functions_at(
     }
 }
 
+/// A record as layer-publish writes it, for a version published with the harness.
+fn published_record(version_arn: &str) -> Value {
+    let arn: layer_core::arn::LayerVersionArn = version_arn.parse().unwrap();
+    serde_json::json!({
+        "schema": "layer-record/v1",
+        "published": {
+            "region": arn.region, "layer_name": arn.name,
+            "layer_arn": arn.layer_arn(), "version_arn": version_arn, "version": arn.version,
+            "code_sha256": "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=",
+            "created_date": "2026-11-28T00:00:00.000+0000", "reused": false,
+        }
+    })
+}
+
 fn write_zip(dir: &std::path::Path) -> String {
     let path = dir.join("common.zip");
     std::fs::write(&path, zip_bytes(&[("python/common.py", b"V = 2\n")])).unwrap();
@@ -373,16 +387,7 @@ async fn one_account_failing_mid_run_leaves_the_others_done_and_undoable() {
             let v2 = account
                 .publish_layer(region, "common", &[("python/common.py", b"V = 2\n")])
                 .await;
-            let arn: layer_core::arn::LayerVersionArn = v2.parse().unwrap();
-            records.push(serde_json::json!({
-                "schema": "layer-record/v1",
-                "published": {
-                    "region": region, "layer_name": "common",
-                    "layer_arn": arn.layer_arn(), "version_arn": v2, "version": 2,
-                    "code_sha256": "47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=",
-                    "created_date": "2026-11-28T00:00:00.000+0000", "reused": false,
-                }
-            }));
+            records.push(published_record(&v2));
         }
     }
     let proxy = Proxy::start_with(a.endpoint(), AwsModel::moto());
@@ -443,4 +448,151 @@ async fn one_account_failing_mid_run_leaves_the_others_done_and_undoable() {
     );
     assert_eq!(undo.code, 0, "{}", undo.stderr);
     functions_at(&functions, [&a, &b], |_| 1).await;
+}
+
+/// The benchmark of `scripts/bench-estate.sh`: BENCH_FUNCTIONS functions in
+/// each of 2 accounts × 2 regions, moved to version 2 by layer-attach behind
+/// the proxy's AWS model (quota buckets per account and region, updates
+/// InProgress for 1 s): one pair alone, then the other 3 pairs in one run,
+/// against the largest pair's minimum.
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "benchmark: run scripts/bench-estate.sh"]
+async fn bench_estate_behind_the_quota_model() {
+    let count: usize = std::env::var("BENCH_FUNCTIONS")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(30);
+    let caller = Account::new().await;
+    let (a, b) = (Account::new().await, Account::new().await);
+    let mut records = Vec::new();
+    for account in [&a, &b] {
+        for region in [REGION, OTHER_REGION] {
+            let v1 = account
+                .publish_layer(region, "common", &[("python/c.py", b"V = 1\n")])
+                .await;
+            let v2 = account
+                .publish_layer(region, "common", &[("python/c.py", b"V = 2\n")])
+                .await;
+            for i in 0..count {
+                let name = format!("fn{i:03}");
+                account
+                    .create_function(region, &FunctionSpec::new(&name).layer(&v1))
+                    .await;
+            }
+            records.push(published_record(&v2));
+        }
+    }
+    let pairs = records.len();
+    eprintln!("bench: {pairs} account × region pairs, {count} functions each");
+    let timed = |records: &[Value]| {
+        let proxy = Proxy::start(a.endpoint());
+        let mut args = estate_args(&a, &b);
+        args.push("-");
+        let started = std::time::Instant::now();
+        let out = run(
+            &caller,
+            Some(proxy.endpoint()),
+            "layer-attach",
+            &args,
+            &lines(records),
+        );
+        let seconds = started.elapsed().as_secs_f64();
+        assert_eq!(out.code, 0, "{}", out.stderr);
+        let updated = out
+            .records
+            .iter()
+            .flat_map(|r| r["attachments"].as_array().unwrap())
+            .filter(|e| e["status"] == "updated")
+            .count();
+        let throttled: usize = proxy.all_stats().values().map(|s| s.throttled).sum();
+        (seconds, updated, throttled)
+    };
+    // One pair alone first (account A, the first region), then the whole estate.
+    let (alone, alone_updated, _) = timed(&records[..1]);
+    assert_eq!(alone_updated, count);
+    let (estate, updated, throttled) = timed(&records[1..]);
+    assert_eq!(updated, count * (pairs - 1));
+    // Each pair's updates draw on its own shared bucket at 15/s.
+    let minimum = count as f64 / 15.0;
+    println!("bench-estate: one pair, {count} functions: wall {alone:.1} s");
+    println!(
+        "bench-estate: {} pairs × {count} functions ({} updates): wall {estate:.1} s, {throttled} throttled",
+        pairs - 1,
+        updated
+    );
+    println!(
+        "bench-estate: largest pair's minimum {minimum:.1} s ({count} updates at 15/s); estate / one pair = {:.2}",
+        estate / alone
+    );
+}
+
+/// Pattern (2), as far as moto lets it be shown: the layer published once in a
+/// tooling account and granted to account A; layer-attach in A (assuming
+/// A's role) reads the tooling account's version by ARN through the proxy's
+/// account model (moto alone would look it up in A by name) and plans A's
+/// function onto it. The update itself is not sent: moto cannot attach a
+/// function to another account's layer (see docs/scale.md).
+#[tokio::test(flavor = "multi_thread")]
+async fn a_layer_shared_from_a_tooling_account_is_planned_onto_the_estates_functions() {
+    let caller = Account::new().await;
+    let tooling = Account::new().await;
+    let a = Account::new().await;
+    let own = a
+        .publish_layer(REGION, "other", &[("python/o.py", b"")])
+        .await;
+    a.create_function(
+        REGION,
+        &FunctionSpec::new("api").runtime("python3.12").layer(&own),
+    )
+    .await;
+    let proxy = Proxy::start(a.endpoint());
+    let dir = tempfile::tempdir().unwrap();
+    let zip = write_zip(dir.path());
+    // Published and granted through the proxy (its account model keeps the grant).
+    let published = run(
+        &tooling,
+        Some(proxy.endpoint()),
+        "layer-publish",
+        &[
+            "--region",
+            REGION,
+            "--name",
+            "common",
+            "--runtime",
+            "python3.12",
+        ]
+        .into_iter()
+        .chain(["--grant-account", a.id.as_str(), zip.as_str()])
+        .collect::<Vec<_>>(),
+        "",
+    );
+    assert_eq!(published.code, 0, "{}", published.stderr);
+    let shared = published.records[0]["published"]["version_arn"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(shared.contains(&tooling.id));
+    let planned = run(
+        &caller,
+        Some(proxy.endpoint()),
+        "layer-attach",
+        &[
+            "--account",
+            a.id.as_str(),
+            "--role-arn",
+            ROLE,
+            "--function",
+            "api",
+            "--dry-run",
+            "-",
+        ],
+        &lines(&published.records),
+    );
+    assert_eq!(planned.code, 0, "{}", planned.stderr);
+    let entry = &planned.records[0]["attachments"][0];
+    assert_eq!(entry["account"], a.id.as_str());
+    assert_eq!(entry["status"], "planned");
+    assert_eq!(entry["after"], serde_json::json!([own, shared]));
+    // Read by ARN, from account A: a version not granted would be refused (403).
+    assert!(proxy.stats("GetLayerVersion").received >= 1);
 }
