@@ -149,73 +149,64 @@ async fn round_scope(
     moment: &Moment,
 ) -> Result<Vec<(usize, LayerReport)>> {
     let (now, today, bounds) = (moment.now, moment.today, moment.bounds);
-    let region = scope;
     let mut reports = Vec::new();
-    {
-        {
-            let indices: Vec<usize> = (0..targets.len())
-                .filter(|&i| scope_of(&targets[i]) == *scope)
-                .collect();
-            tracing::info!("{region}: listing functions (all versions)");
-            let inventory = list_functions(&clients.lambda, Versions::All).await?;
-            let own_account = own_account(&inventory);
-            let mut states = Vec::new();
-            for &index in &indices {
-                let target = &targets[index];
-                let state =
-                    layer_state(&clients.lambda, target, &inventory, own_account.as_deref())
-                        .await?;
-                match state {
-                    Some(state) => states.push((index, state)),
-                    // Another build of a record's family, not published here (yet).
-                    None if target.sibling => tracing::info!(
-                        "{region}: {} (a build of {}) has no versions and no users here",
-                        target.layer_name,
-                        target
-                            .family
-                            .as_ref()
-                            .map_or("its family", |f| f.name.as_str())
-                    ),
-                    None => return Err(unknown_layer(target)),
-                }
-            }
-            let names: Vec<String> = states
-                .iter()
-                .flat_map(|(_, state)| state.users.iter().map(|(f, _)| f.name.clone()))
-                .collect::<BTreeSet<_>>()
-                .into_iter()
-                .collect();
-            let aliases = if options.aliases {
-                list_aliases(&clients.lambda, &alias_candidates(&states)).await?
-            } else {
-                HashMap::new()
-            };
-            let totals = if options.metrics {
-                tracing::info!("{region}: metrics of {} function(s)", names.len());
-                Some(
-                    metrics::fetch(&clients.cloudwatch, &names, bounds, options.window.period())
-                        .await?,
-                )
-            } else {
-                None
-            };
-            let window = options.metrics.then(|| WindowReport {
-                since: options.window.since.clone(),
-                start: rfc3339_secs(bounds.0),
-                end: rfc3339_secs(bounds.1),
-                period_seconds: options.window.period(),
-            });
-            for (index, state) in states {
-                let context = ReportContext {
-                    aliases: &aliases,
-                    totals: totals.as_ref(),
-                    window: window.clone(),
-                    now,
-                    today,
-                };
-                reports.push((index, build_report(&targets[index], state, &context)));
-            }
+    let indices: Vec<usize> = (0..targets.len())
+        .filter(|&i| scope_of(&targets[i]) == *scope)
+        .collect();
+    tracing::info!("{scope}: listing functions (all versions)");
+    let inventory = list_functions(&clients.lambda, Versions::All).await?;
+    let own_account = own_account(&inventory);
+    let mut states = Vec::new();
+    for &index in &indices {
+        let target = &targets[index];
+        let state =
+            layer_state(&clients.lambda, target, &inventory, own_account.as_deref()).await?;
+        match state {
+            Some(state) => states.push((index, state)),
+            // Another build of a record's family, not published here (yet).
+            None if target.sibling => tracing::info!(
+                "{scope}: {} (a build of {}) has no versions and no users here",
+                target.layer_name,
+                target
+                    .family
+                    .as_ref()
+                    .map_or("its family", |f| f.name.as_str())
+            ),
+            None => return Err(unknown_layer(target)),
         }
+    }
+    let names: Vec<String> = states
+        .iter()
+        .flat_map(|(_, state)| state.users.iter().map(|(f, _)| f.name.clone()))
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let aliases = if options.aliases {
+        list_aliases(&clients.lambda, &alias_candidates(&states)).await?
+    } else {
+        HashMap::new()
+    };
+    let totals = if options.metrics {
+        tracing::info!("{scope}: metrics of {} function(s)", names.len());
+        Some(metrics::fetch(&clients.cloudwatch, &names, bounds, options.window.period()).await?)
+    } else {
+        None
+    };
+    let window = options.metrics.then(|| WindowReport {
+        since: options.window.since.clone(),
+        start: rfc3339_secs(bounds.0),
+        end: rfc3339_secs(bounds.1),
+        period_seconds: options.window.period(),
+    });
+    for (index, state) in states {
+        let context = ReportContext {
+            aliases: &aliases,
+            totals: totals.as_ref(),
+            window: window.clone(),
+            now,
+            today,
+        };
+        reports.push((index, build_report(&targets[index], state, &context)));
     }
     Ok(reports)
 }
