@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use aws_sdk_lambda::Client;
 use layer_aws::inventory::{FunctionInfo, Versions, list_functions};
-use layer_aws::{Stop, Traffic, aws_error, is_error_code, lambda_types};
+use layer_aws::{Scope, Stop, Traffic, aws_error, is_error_code, lambda_types};
 use layer_core::arn::{LayerArn, LayerVersionArn};
 use layer_core::cli::Summary;
 use layer_core::io::RecordWriter;
@@ -29,11 +29,14 @@ use crate::undo::{Guard, Restore, restore};
 use crate::update::{Applied, set_layers};
 use crate::{Args, smoke};
 
-/// What a record asks for: this layer version in this region.
+/// What a record asks for: this layer version for the functions of this
+/// account and region.
 #[derive(Debug, Clone)]
 struct Wanted {
     record: usize,
-    region: String,
+    /// Whose functions: the record's own account and region, or, for a layer
+    /// shared from an account outside the estate, each account of the estate.
+    scope: Scope,
     layer_name: String,
     arn: LayerVersionArn,
     /// The family the layer is a build of (its own name without a `layer` section).
@@ -63,7 +66,7 @@ impl Wanted {
 /// One function and what to do to it.
 #[derive(Debug)]
 struct Job {
-    region: String,
+    scope: Scope,
     function: FunctionInfo,
     /// The records whose layers apply to this function.
     records: Vec<usize>,
@@ -73,7 +76,7 @@ struct Job {
 /// The outcome for one function.
 #[derive(Debug, Clone)]
 struct Outcome {
-    region: String,
+    scope: Scope,
     records: Vec<usize>,
     entry: Attachment,
     /// The function's layers were changed by this run (even when a later step,
@@ -94,37 +97,53 @@ pub async fn run(
         tracing::warn!("no records in the input: nothing to attach");
         return Ok(());
     }
-    let regions: BTreeSet<String> = wanted.iter().map(|w| w.region.clone()).collect();
-    let session =
-        Arc::new(Session::connect(args, regions.iter().cloned(), traffic, stop, journal).await?);
-
-    // Plan everything, in every region, before changing anything: a bad input
-    // (a missing layer version, a misspelt --function) stops the run untouched,
-    // and so does a signal.
-    let planning = async {
-        let mut jobs = Vec::new();
-        let mut seen_names = BTreeSet::new();
+    let mut scopes: BTreeSet<Scope> = wanted.iter().map(|w| w.scope.clone()).collect();
+    // Every --account is assumed before anything changes, also one that no
+    // record is for (then nothing is done there, but a role that cannot be
+    // assumed is still found out first).
+    let regions: BTreeSet<String> = wanted.iter().map(|w| w.scope.region.clone()).collect();
+    for account in args.aws.estate.accounts().into_iter().flatten() {
         for region in &regions {
-            let in_region: Vec<&Wanted> = wanted.iter().filter(|w| &w.region == region).collect();
-            let targets = resolve_targets(&session, region, &in_region).await?;
-            let planned = plan_region(&session, &selectors, region, &in_region, &targets).await?;
-            seen_names.extend(planned.1);
-            jobs.extend(planned.0);
+            scopes.insert(Scope::new(Some(account.clone()), region.clone()));
         }
-        Ok::<_, Error>((jobs, seen_names))
-    };
-    let (jobs, seen_names) = tokio::select! {
-        planned = planning => planned?,
+    }
+    let session =
+        Arc::new(Session::connect(args, scopes.iter().cloned(), traffic, stop, journal).await?);
+
+    // Plan everything, in every account and region (concurrently), before
+    // changing anything: a bad input (a missing layer version, a misspelt
+    // --function) stops the run untouched, and so does a signal.
+    let plans = scopes.iter().map(|scope| {
+        let (session, selectors, wanted) = (&session, &selectors, &wanted);
+        async move {
+            let in_scope: Vec<&Wanted> = wanted.iter().filter(|w| &w.scope == scope).collect();
+            let targets = resolve_targets(session, scope, &in_scope).await?;
+            plan_scope(session, selectors, scope, &in_scope, &targets).await
+        }
+    });
+    let planned = tokio::select! {
+        planned = futures_util::future::try_join_all(plans) => planned?,
         signal = session.stop.stopping() => {
             return Err(Error::interrupted(signal, "stopped while planning; nothing was changed"));
         }
     };
+    let mut per_scope = Vec::new();
+    let mut seen_names = BTreeSet::new();
+    for (jobs, names) in planned {
+        seen_names.extend(names);
+        per_scope.push(jobs);
+    }
+    let jobs = interleave(per_scope);
     let missing = selectors.missing_functions(|name| seen_names.contains(name));
     if !missing.is_empty() {
         return Err(Error::usage(format!(
             "no function named {} in {}",
             missing.join(", "),
-            regions.iter().cloned().collect::<Vec<_>>().join(", ")
+            scopes
+                .iter()
+                .map(Scope::to_string)
+                .collect::<Vec<_>>()
+                .join(", ")
         ))
         .with_fix(
             "check the --function names (and the regions of the records); nothing was changed",
@@ -147,7 +166,7 @@ pub async fn run(
             args,
             &session,
             function,
-            &regions,
+            &scopes,
             &mut outcomes,
             &mut problems,
         )
@@ -181,7 +200,11 @@ pub async fn run(
     if failed > 0 {
         problems.insert(
             0,
-            format!("{failed} of {} functions failed to update", outcomes.len()),
+            format!(
+                "{failed} of {} functions failed to update{}",
+                outcomes.len(),
+                failed_accounts(&outcomes)
+            ),
         );
     }
     if problems.is_empty() {
@@ -218,14 +241,89 @@ fn stopped(session: &Session, outcomes: &[Outcome]) -> Error {
         ))
 }
 
+/// ` (in account 222222222222: 3)`: where the failures are, in an estate.
+fn failed_accounts(outcomes: &[Outcome]) -> String {
+    let mut by_account: BTreeMap<&str, usize> = BTreeMap::new();
+    for outcome in outcomes {
+        if let (Some(account), AttachmentStatus::Failed) =
+            (&outcome.scope.account, outcome.entry.status)
+        {
+            *by_account.entry(account).or_default() += 1;
+        }
+    }
+    if by_account.is_empty() {
+        return String::new();
+    }
+    let parts: Vec<String> = by_account
+        .iter()
+        .map(|(account, n)| format!("account {account}: {n}"))
+        .collect();
+    format!(" (in {})", parts.join(", "))
+}
+
+/// The jobs of every account and region, taking turns (one of each, then the
+/// next of each): the sending permits then spread over the pairs, each paced
+/// on its own, instead of queueing on one pair's pacer.
+fn interleave(per_scope: Vec<Vec<Job>>) -> Vec<Job> {
+    let mut queues: Vec<std::vec::IntoIter<Job>> =
+        per_scope.into_iter().map(Vec::into_iter).collect();
+    let mut jobs = Vec::new();
+    loop {
+        let before = jobs.len();
+        jobs.extend(queues.iter_mut().filter_map(Iterator::next));
+        if jobs.len() == before {
+            return jobs;
+        }
+    }
+}
+
+/// The accounts and regions whose functions a record's layer is for. Without
+/// `--account`: the run's own account, in the record's region. In an estate,
+/// a record published in one of its accounts is for that account (the layer
+/// published into every account); a record of an account outside it (a
+/// tooling account that granted the layer) is for every account of the
+/// estate that has no record of that layer of its own.
+fn scopes_of(
+    accounts: &[Option<String>],
+    arn: &LayerVersionArn,
+    own_records: &BTreeSet<(String, String, String)>,
+) -> Vec<Scope> {
+    if accounts == [None] {
+        return vec![Scope::new(None, arn.region.clone())];
+    }
+    if accounts.contains(&Some(arn.account.clone())) {
+        return vec![Scope::new(Some(arn.account.clone()), arn.region.clone())];
+    }
+    accounts
+        .iter()
+        .flatten()
+        .filter(|account| {
+            !own_records.contains(&(account.to_string(), arn.region.clone(), arn.name.clone()))
+        })
+        .map(|account| Scope::new(Some(account.clone()), arn.region.clone()))
+        .collect()
+}
+
 /// The layer version each record asks for, checked before any AWS call.
 fn wanted_layers(args: &Args, records: &[Record]) -> Result<Vec<Wanted>> {
-    let mut wanted: Vec<Wanted> = Vec::new();
+    let accounts = args.aws.estate.accounts();
+    let mut published_records = Vec::new();
     for (index, record) in records.iter().enumerate() {
-        let number = index + 1;
         let published: Published = record
             .require_section(names::PUBLISHED, "layer-publish")
-            .context(format!("record {number}"))?;
+            .context(format!("record {}", index + 1))?;
+        published_records.push(published);
+    }
+    // (account, region, layer) of the records published in the estate's own accounts.
+    let own_records: BTreeSet<(String, String, String)> = published_records
+        .iter()
+        .map(|p| &p.version_arn)
+        .filter(|arn| accounts.contains(&Some(arn.account.clone())))
+        .map(|arn| (arn.account.clone(), arn.region.clone(), arn.name.clone()))
+        .collect();
+    let mut wanted: Vec<Wanted> = Vec::new();
+    for (index, (record, published)) in records.iter().zip(published_records).enumerate() {
+        let number = index + 1;
         let mut arn = published.version_arn.clone();
         if arn.region != published.region || arn.name != published.layer_name {
             return Err(Error::input(format!(
@@ -259,20 +357,30 @@ fn wanted_layers(args: &Args, records: &[Record]) -> Result<Vec<Wanted>> {
             ))
             .with_fix("give one version per layer and region"));
         }
-        wanted.push(Wanted {
-            record: index,
-            region: arn.region.clone(),
-            family: layer.as_ref().map_or(published.layer_name.clone(), |l| {
-                l.family_name().to_string()
-            }),
-            covers: layer.as_ref().map(LayerSection::targets),
-            listed: layer
-                .and_then(|l| l.family)
-                .map(|f| f.builds)
-                .unwrap_or_default(),
-            layer_name: published.layer_name,
-            arn,
-        });
+        let scopes = scopes_of(&accounts, &arn, &own_records);
+        if scopes.is_empty() {
+            tracing::info!(
+                "record {number}: every --account has its own record of {}; passed through",
+                arn.name
+            );
+        }
+        for scope in scopes {
+            wanted.push(Wanted {
+                record: index,
+                scope,
+                family: layer.as_ref().map_or(published.layer_name.clone(), |l| {
+                    l.family_name().to_string()
+                }),
+                covers: layer.as_ref().map(LayerSection::targets),
+                listed: layer
+                    .as_ref()
+                    .and_then(|l| l.family.as_ref())
+                    .map(|f| f.builds.clone())
+                    .unwrap_or_default(),
+                layer_name: published.layer_name.clone(),
+                arn: arn.clone(),
+            });
+        }
     }
     check_families(args, &wanted)?;
     Ok(wanted)
@@ -284,7 +392,7 @@ fn wanted_layers(args: &Args, records: &[Record]) -> Result<Vec<Wanted>> {
 fn check_families(args: &Args, wanted: &[Wanted]) -> Result<()> {
     for (at, one) in wanted.iter().enumerate() {
         for other in &wanted[at + 1..] {
-            if one.region != other.region
+            if one.scope != other.scope
                 || one.family != other.family
                 || one.arn.same_layer(&other.arn)
             {
@@ -358,19 +466,30 @@ fn families(
 /// endpoint we test against.)
 async fn resolve_targets(
     session: &Session,
-    region: &str,
+    scope: &Scope,
     wanted: &[&Wanted],
 ) -> Result<BTreeMap<LayerVersionArn, Target>> {
     let mut targets = BTreeMap::new();
-    let region_handle = session.region(region);
+    let region_handle = session.scope(scope);
     for want in wanted {
         if targets.contains_key(&want.arn) {
             continue;
         }
+        // Another account's layer (shared with the estate) by its ARN: a
+        // plain name is looked up in the caller's own account.
+        let shared = scope
+            .account
+            .as_ref()
+            .is_some_and(|account| *account != want.arn.account);
+        let layer_name = if shared {
+            want.arn.layer_arn().to_string()
+        } else {
+            want.layer_name.clone()
+        };
         let found = region_handle
             .client
             .get_layer_version()
-            .layer_name(&want.layer_name)
+            .layer_name(layer_name)
             .version_number(want.arn.version)
             .send()
             .await;
@@ -378,15 +497,16 @@ async fn resolve_targets(
             Ok(layer) => layer,
             Err(err) if is_error_code(&err, "ResourceNotFoundException") => {
                 return Err(Error::input(format!(
-                    "record {}: layer version {} does not exist",
+                    "record {}: layer version {} does not exist{}",
                     want.record + 1,
-                    want.arn
+                    want.arn,
+                    in_account(scope)
                 ))
                 .with_fix("publish it first (layer-publish), or pick an existing version; nothing was changed"));
             }
             Err(err) => {
                 return Err(aws_error(
-                    &format!("reading layer version {}", want.arn),
+                    &format!("reading layer version {}{}", want.arn, in_account(scope)),
                     err,
                 ));
             }
@@ -405,18 +525,33 @@ async fn resolve_targets(
     Ok(targets)
 }
 
-/// Choose the functions of one region and decide what each needs. Also returns
-/// every function name in the region (to catch misspelt `--function` names).
-async fn plan_region(
+/// ` as seen from account 111111111111`, in an estate.
+fn in_account(scope: &Scope) -> String {
+    scope
+        .account
+        .as_ref()
+        .map(|account| format!(" as seen from account {account}"))
+        .unwrap_or_default()
+}
+
+/// Choose the functions of one account and region and decide what each
+/// needs. Also returns every function name there (to catch misspelt
+/// `--function` names).
+async fn plan_scope(
     session: &Arc<Session>,
     selectors: &Selectors,
-    region: &str,
+    scope: &Scope,
     wanted: &[&Wanted],
     targets: &BTreeMap<LayerVersionArn, Target>,
 ) -> Result<(Vec<Job>, Vec<String>)> {
-    let handle = session.region(region);
+    let handle = session.scope(scope);
     let today = session.today;
-    let functions = list_functions(&handle.client, Versions::LatestOnly).await?;
+    let functions = list_functions(&handle.client, Versions::LatestOnly)
+        .await
+        .map_err(|err| match &scope.account {
+            Some(account) => err.context(format!("account {account}, {}", scope.region)),
+            None => err,
+        })?;
     let names = functions.iter().map(|f| f.name.clone()).collect();
 
     let families = families(wanted, targets);
@@ -439,7 +574,7 @@ async fn plan_region(
         }
     }
     if !selectors.tags.is_empty() {
-        candidates = filter_by_tags(session, selectors, region, candidates).await?;
+        candidates = filter_by_tags(session, selectors, scope, candidates).await?;
     }
 
     let jobs = candidates
@@ -477,7 +612,7 @@ async fn plan_region(
                 None => decide(&state, &chosen, today),
             };
             Job {
-                region: region.to_string(),
+                scope: scope.clone(),
                 decision,
                 records,
                 function,
@@ -502,15 +637,15 @@ fn function_state(function: &FunctionInfo) -> FunctionState {
 async fn filter_by_tags<T>(
     session: &Arc<Session>,
     selectors: &Selectors,
-    region: &str,
+    scope: &Scope,
     candidates: Vec<(FunctionInfo, T)>,
 ) -> Result<Vec<(FunctionInfo, T)>> {
     let names: Vec<String> = candidates.iter().map(|(f, _)| f.name.clone()).collect();
-    let region_name = region.to_string();
+    let in_scope = scope.clone();
     let tags = run_paced(session, names, move |session, name, _sending| {
-        let region_name = region_name.clone();
+        let in_scope = in_scope.clone();
         async move {
-            let handle = session.region(&region_name);
+            let handle = session.scope(&in_scope);
             handle
                 .client
                 .get_function()
@@ -555,7 +690,7 @@ fn report_plan(jobs: &[Job]) {
     );
     for job in jobs {
         if let Decision::Skip { reason, .. } = &job.decision {
-            tracing::warn!("{} ({}): skipped: {reason}", job.function.name, job.region);
+            tracing::warn!("{} ({}): skipped: {reason}", job.function.name, job.scope);
         }
     }
     if jobs.is_empty() {
@@ -572,7 +707,8 @@ fn entry(
     reason: Option<String>,
 ) -> Attachment {
     Attachment {
-        region: job.region.clone(),
+        region: job.scope.region.clone(),
+        account: job.scope.account.clone(),
         function: job.function.name.clone(),
         before: job.function.layers.clone(),
         after,
@@ -602,7 +738,7 @@ fn planned_outcome(job: Job) -> Outcome {
         ),
     };
     Outcome {
-        region: job.region,
+        scope: job.scope,
         records: job.records,
         entry,
         layers_changed: false,
@@ -623,7 +759,7 @@ async fn apply(args: &Args, session: &Arc<Session>, jobs: Vec<Job>) -> Vec<Outco
                 unreachable!("only changes are applied")
             };
             Outcome {
-                region: job.region.clone(),
+                scope: job.scope.clone(),
                 records: job.records.clone(),
                 entry: entry(
                     job,
@@ -648,7 +784,7 @@ async fn apply(args: &Args, session: &Arc<Session>, jobs: Vec<Job>) -> Vec<Outco
                     tracing::warn!(
                         "{} ({}): failed: {}",
                         outcome.entry.function,
-                        outcome.region,
+                        outcome.scope,
                         outcome.entry.reason.as_deref().unwrap_or_default()
                     )
                 });
@@ -692,11 +828,12 @@ async fn update_one(
     let Decision::Change(after) = &job.decision else {
         unreachable!("only changes are applied")
     };
-    let handle = session.region(&job.region);
+    let handle = session.scope(&job.scope);
     let change = Change {
-        region: job.region.clone(),
+        region: job.scope.region.clone(),
         function: job.function.name.clone(),
         account: account_of(&job.function.arn),
+        estate_account: job.scope.account.clone(),
         before: job.function.layers.clone(),
         after: after.clone(),
     };
@@ -710,7 +847,7 @@ async fn update_one(
     )
     .await;
     let mut outcome = Outcome {
-        region: job.region.clone(),
+        scope: job.scope.clone(),
         records: job.records.clone(),
         entry: entry(&job, after.clone(), AttachmentStatus::Updated, None),
         layers_changed: matches!(applied, Applied::Done { .. }),
@@ -746,7 +883,7 @@ async fn publish_and_move_alias(
     revision_id: Option<String>,
     alias: Option<&str>,
 ) -> Result<(String, Option<AliasMove>)> {
-    let handle = session.region(&job.region);
+    let handle = session.scope(&job.scope);
     let client: &Client = &handle.client;
     let name = &job.function.name;
     let published = client
@@ -808,19 +945,19 @@ async fn publish_and_move_alias(
     ))
 }
 
-/// Invoke the health check in each region; on failure, roll back when asked.
+/// Invoke the health check in each account and region; on failure, roll back when asked.
 async fn smoke_test(
     args: &Args,
     session: &Arc<Session>,
     function: &str,
-    regions: &BTreeSet<String>,
+    scopes: &BTreeSet<Scope>,
     outcomes: &mut [Outcome],
     problems: &mut Vec<String>,
 ) {
     let payload: Value = serde_json::from_str(&args.smoke_payload).unwrap_or(Value::Null);
     let mut failures = Vec::new();
-    for region in regions {
-        let check = smoke::check(&session.region(region).client, function, &payload);
+    for scope in scopes {
+        let check = smoke::check(&session.scope(scope).client, function, &payload);
         // An invocation may take minutes: a signal does not wait for it (the
         // updates are done and recorded; the run ends with the signal's code).
         let checked = tokio::select! {
@@ -831,10 +968,10 @@ async fn smoke_test(
             }
         };
         match checked {
-            Ok(()) => tracing::info!("smoke test of {function} in {region} passed"),
+            Ok(()) => tracing::info!("smoke test of {function} in {scope} passed"),
             Err(reason) => {
-                tracing::error!("smoke test of {function} in {region} failed: {reason:#}");
-                failures.push(format!("{region}: {reason:#}"));
+                tracing::error!("smoke test of {function} in {scope} failed: {reason:#}");
+                failures.push(format!("{scope}: {reason:#}"));
             }
         }
     }
@@ -866,7 +1003,7 @@ async fn smoke_test(
     let restored = run_paced(session, items, move |session, outcome, sending| {
         let bar = task_bar.clone();
         async move {
-            let handle = session.region(&outcome.region);
+            let handle = session.scope(&outcome.scope);
             let result = restore(
                 handle,
                 session.limits,

@@ -52,6 +52,10 @@ pub struct Change {
     pub function: String,
     /// The function's account (from its ARN).
     pub account: String,
+    /// The estate account the run assumed a role in (`--account`), which
+    /// `--undo --journal` assumes again; absent for the run's own account.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub estate_account: Option<String>,
     pub before: Vec<LayerVersionArn>,
     pub after: Vec<LayerVersionArn>,
 }
@@ -192,6 +196,7 @@ pub fn read(path: &Path) -> Result<Vec<Attachment>> {
                         );
                     }
                     None => entries.push(Attachment {
+                        account: change.estate_account,
                         region: change.region,
                         function: change.function,
                         before: change.before,
@@ -243,6 +248,7 @@ mod tests {
             region: "eu-west-1".into(),
             function: function.into(),
             account: "123456789012".into(),
+            estate_account: None,
             before: vec![arn(1)],
             after: vec![arn(2)],
         }

@@ -66,7 +66,10 @@ pub use plan::{Decision, FunctionState, MAX_LAYERS, Target, decide, new_layers};
   layer-attach --undo deploy.jsonl              # restore every function's `before` list
   layer-attach --journal deploy.journal published.jsonl > deploy.jsonl
   layer-attach --undo --journal deploy.journal  # restore from the journal (no record: kill -9)
-  layer-attach --to-version 6 published.jsonl   # point the users back at version 6"
+  layer-attach --to-version 6 published.jsonl   # point the users back at version 6
+  layer-attach --account 111111111111 --account 222222222222 \\
+      --role-arn 'arn:aws:iam::{account}:role/LayerDeployer' published.jsonl > deploy.jsonl
+  layer-attach --undo --role-arn 'arn:aws:iam::{account}:role/LayerDeployer' deploy.jsonl"
 )]
 pub struct Args {
     /// Records to read (JSON Lines): `layer-publish` output, or with --undo a deploy
@@ -169,8 +172,9 @@ pub struct Args {
     #[arg(long, requires = "undo", help_heading = "Rollback")]
     pub force: bool,
 
-    /// Updates being sent at the same time, at most (the request rate is
-    /// --rate's; a function waiting for its update to finish does not count).
+    /// Updates being sent at the same time, at most, per account and region
+    /// (the request rate is --rate's; a function waiting for its update to
+    /// finish does not count).
     #[arg(long, value_name = "N", default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..=64), help_heading = "Pace")]
     pub concurrency: u32,
 
@@ -222,6 +226,7 @@ pub fn run(mut args: Args) -> Result<()> {
         Error::usage(format!("--smoke-payload is not JSON: {err}"))
             .with_fix("give a JSON document, e.g. --smoke-payload '{\"test\": true}'")
     })?;
+    check_accounts(&args)?;
     let deploy = if let (true, Some(path)) = (args.undo, &args.journal) {
         if args.input.is_some() {
             return Err(Error::usage(
@@ -291,6 +296,22 @@ fn count(summary: &Summary, status: AttachmentStatus) {
         }
         AttachmentStatus::Failed | AttachmentStatus::Unknown => Outcome::Failed,
     });
+}
+
+/// `--account`/`--role-arn` before anything else: with --undo the accounts
+/// come from the deploy record (only the role template is taken).
+fn check_accounts(args: &Args) -> Result<()> {
+    let estate = &args.aws.estate;
+    if !args.undo {
+        return estate.check();
+    }
+    if let Some(account) = estate.accounts.first() {
+        return Err(Error::usage(format!(
+            "--undo restores the accounts the deploy record names; --account {account} is not taken with it"
+        ))
+        .with_fix("drop --account (keep --role-arn), or edit the deploy record"));
+    }
+    Ok(())
 }
 
 fn has_selectors(args: &Args) -> bool {

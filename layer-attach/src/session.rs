@@ -1,8 +1,10 @@
-//! What every task of a run shares: one client per region, paced by the
-//! region's pacer (Lambda's quotas are per account and region; the pacer is
-//! `layer_aws`'s, shared by every request of the run), the retry limits, the
-//! progress bar, the permits that bound how many updates are sent at once, the
-//! stop request of SIGINT/SIGTERM, and the run's journal.
+//! What every task of a run shares: one client per account and region (an
+//! estate's accounts each with their own assumed-role credentials), paced by
+//! that account and region's pacer (Lambda's quotas are per account and
+//! region; the pacer is `layer_aws`'s, shared by every request of the run),
+//! the retry limits, the progress bar, the permits that bound how many
+//! updates are sent at once, the stop request of SIGINT/SIGTERM, and the
+//! run's journal.
 
 use std::collections::BTreeMap;
 use std::future::Future;
@@ -10,7 +12,7 @@ use std::sync::Arc;
 
 use aws_sdk_lambda::Client;
 use indicatif::{ProgressBar, ProgressState, ProgressStyle};
-use layer_aws::{Stop, Traffic};
+use layer_aws::{Scope, Stop, Traffic};
 use layer_core::Result;
 use layer_core::cli::format_rate;
 use layer_core::platform::Date;
@@ -27,7 +29,8 @@ pub struct Region {
 
 #[derive(Debug)]
 pub struct Session {
-    pub regions: BTreeMap<String, Region>,
+    /// Per account and region (`account: None`: the credentials' own).
+    pub scopes: BTreeMap<Scope, Region>,
     pub limits: Limits,
     pub concurrency: usize,
     pub show_progress: bool,
@@ -40,37 +43,38 @@ pub struct Session {
 }
 
 impl Session {
-    /// Clients for the regions (credentials are checked up front, before any
-    /// change), whose requests `counter` counts.
+    /// Clients for the accounts and regions, whose requests `traffic` counts
+    /// and paces. Credentials are checked and every account's role assumed up
+    /// front, before any change.
     pub async fn connect(
         args: &Args,
-        regions: impl IntoIterator<Item = String>,
+        scopes: impl IntoIterator<Item = Scope>,
         traffic: &Traffic,
         stop: Arc<Stop>,
         journal: Option<Arc<Journal>>,
     ) -> Result<Session> {
-        let mut clients = BTreeMap::new();
-        for region in regions {
-            if clients.contains_key(&region) {
-                continue;
-            }
-            layer_aws::validate_region(&region)?;
-            let config = args.aws.sdk_config(&region).await?;
-            clients.insert(
-                region,
-                Region {
-                    client: traffic.lambda(&config),
-                },
-            );
-        }
+        let estate = args
+            .aws
+            .connect_scopes("layer-attach", scopes.into_iter().collect())
+            .await?;
+        let clients: BTreeMap<Scope, Region> = estate
+            .configs()
+            .map(|(scope, config)| {
+                let client = traffic.lambda_in(scope, config);
+                (scope.clone(), Region { client })
+            })
+            .collect();
+        // Each account and region is paced on its own: with the same number
+        // of updates in flight per pair, K pairs go K times as fast.
+        let concurrency = args.concurrency as usize * clients.len().max(1);
         Ok(Session {
-            regions: clients,
+            scopes: clients,
             limits: Limits {
                 max_attempts: 10,
                 retry_for: args.retry_for,
                 wait_for: args.wait_timeout,
             },
-            concurrency: args.concurrency as usize,
+            concurrency,
             show_progress: args.verbosity.show_progress(),
             today: Date::today()?,
             stop,
@@ -78,8 +82,8 @@ impl Session {
         })
     }
 
-    pub fn region(&self, region: &str) -> &Region {
-        &self.regions[region]
+    pub fn scope(&self, scope: &Scope) -> &Region {
+        &self.scopes[scope]
     }
 
     pub fn journal(&self) -> Option<&Journal> {

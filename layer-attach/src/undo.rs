@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use layer_aws::{Stop, Traffic, aws_error, is_error_code, lambda_types};
+use layer_aws::{Scope, Stop, Traffic, aws_error, is_error_code, lambda_types};
 use layer_core::arn::LayerVersionArn;
 use layer_core::cli::Summary;
 use layer_core::io::RecordWriter;
@@ -108,6 +108,7 @@ pub async fn restore(
             region: deployed.region.clone(),
             function: function.clone(),
             account: account_of(config.function_arn().unwrap_or_default()),
+            estate_account: deployed.account.clone(),
             before: current.clone(),
             after: before.clone(),
         };
@@ -239,8 +240,10 @@ pub async fn run(
     if work.is_empty() {
         tracing::warn!("the deploy changed no function: nothing to undo");
     }
-    let regions: BTreeSet<String> = work.iter().map(|u| u.entry.region.clone()).collect();
-    let session = Arc::new(Session::connect(args, regions, traffic, stop, journal).await?);
+    // A multi-account deploy names the account of each entry: the same roles
+    // are assumed again (all of them before anything is restored).
+    let scopes: BTreeSet<Scope> = work.iter().map(|u| scope_of(&u.entry)).collect();
+    let session = Arc::new(Session::connect(args, scopes, traffic, stop, journal).await?);
     let bar = session.progress(work.len(), "restoring");
     let task_bar = bar.clone();
     let (force, dry_run) = (args.force, args.dry_run);
@@ -250,7 +253,7 @@ pub async fn run(
         async move {
             let entry = &undo.entry;
             let result = restore(
-                session.region(&entry.region),
+                session.scope(&scope_of(entry)),
                 session.limits,
                 session.journal(),
                 entry,
@@ -296,7 +299,7 @@ pub async fn run(
             tracing::warn!(
                 "{} ({}): {}: {}",
                 undo.entry.function,
-                undo.entry.region,
+                scope_of(&undo.entry),
                 if status == AttachmentStatus::Conflict {
                     "conflict"
                 } else {
@@ -307,6 +310,7 @@ pub async fn run(
         }
         let entry = Attachment {
             region: undo.entry.region.clone(),
+            account: undo.entry.account.clone(),
             function: undo.entry.function.clone(),
             // The list found now, and the one restored (or to restore).
             before: current.unwrap_or_else(|| undo.entry.after.clone()),
@@ -387,7 +391,7 @@ fn from_journal(path: &std::path::Path) -> Result<(Vec<Record>, Vec<Undo>)> {
 /// changed the function), once per function even when several records
 /// (several layers) list it. Checked before any AWS call.
 fn collect(records: &[Record]) -> Result<Vec<Undo>> {
-    let mut work: BTreeMap<(String, String), Undo> = BTreeMap::new();
+    let mut work: BTreeMap<(Scope, String), Undo> = BTreeMap::new();
     for (index, record) in records.iter().enumerate() {
         let number = index + 1;
         let entries: Vec<Attachment> = record
@@ -401,7 +405,7 @@ fn collect(records: &[Record]) -> Result<Vec<Undo>> {
                 continue;
             }
             check_entry(&entry).context(format!("record {number}"))?;
-            let key = (entry.region.clone(), entry.function.clone());
+            let key = (scope_of(&entry), entry.function.clone());
             match work.get_mut(&key) {
                 Some(known)
                     if known.entry.before == entry.before && known.entry.after == entry.after =>
@@ -413,7 +417,7 @@ fn collect(records: &[Record]) -> Result<Vec<Undo>> {
                         "records {} and {number} disagree about {} in {}: different before/after lists",
                         known.records[0] + 1,
                         entry.function,
-                        entry.region
+                        scope_of(&entry)
                     ))
                     .with_fix("undo one deploy at a time, newest first"));
                 }
@@ -432,10 +436,19 @@ fn collect(records: &[Record]) -> Result<Vec<Undo>> {
     Ok(work.into_values().collect())
 }
 
-/// What the typed section cannot say: the region is a region, and `before`
+/// The account and region of a deploy's entry.
+fn scope_of(entry: &Attachment) -> Scope {
+    Scope::new(entry.account.clone(), entry.region.clone())
+}
+
+/// What the typed section cannot say: the region is a region, the account
+/// an account id, and `before`
 /// is a list Lambda would take back.
 fn check_entry(entry: &Attachment) -> Result<()> {
     layer_aws::validate_region(&entry.region)?;
+    if let Some(account) = &entry.account {
+        layer_aws::validate_account(account)?;
+    }
     if entry.before.len() > MAX_LAYERS {
         return Err(Error::input(format!(
             "{} has {} layers in \"before\"; Lambda allows at most {MAX_LAYERS}",

@@ -34,6 +34,8 @@ fn record(version_arn: &str, arch: &str) -> Value {
     let runtimes: Vec<layer_core::platform::Runtime> =
         vec!["python3.11".into(), "python3.12".into()];
     let published = Published {
+        account: None,
+        ssm_parameter: None,
         region: arn.region.clone(),
         layer_name: arn.name.clone(),
         layer_arn: arn.layer_arn(),

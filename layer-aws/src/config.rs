@@ -6,6 +6,7 @@ use aws_config::timeout::TimeoutConfig;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use layer_core::{Error, Result};
 
+use crate::estate::EstateArgs;
 use crate::pace::{Pacers, Rates};
 
 /// The AWS flags every AWS tool takes (flatten into the tool's `Args`).
@@ -38,6 +39,10 @@ pub struct AwsArgs {
     /// fraction of theirs. Every Lambda request of the run is paced, retries included.
     #[arg(long, value_name = "N", default_value_t = DEFAULT_RATE, value_parser = crate::pace::parse_rate)]
     pub rate: f64,
+
+    /// `--account` and `--role-arn`: the accounts of an estate.
+    #[command(flatten)]
+    pub estate: EstateArgs,
 }
 
 /// `--rate`'s default: Lambda's shared quota less one request a second for
@@ -52,6 +57,7 @@ impl Default for AwsArgs {
             endpoint_url: None,
             max_attempts: 6,
             rate: DEFAULT_RATE,
+            estate: EstateArgs::default(),
         }
     }
 }
@@ -117,6 +123,13 @@ impl AwsArgs {
     /// ([`crate::pace`]), and adaptive retry would slow every later request of
     /// a client after a few throttles from another caller in the account.
     pub async fn sdk_config(&self, region: &str) -> Result<SdkConfig> {
+        let config = self.loader(region)?.load().await;
+        check_credentials(&config).await?;
+        Ok(config)
+    }
+
+    /// The config loader of [`Self::sdk_config`], before credentials are looked up.
+    pub(crate) fn loader(&self, region: &str) -> Result<aws_config::ConfigLoader> {
         let mut loader = aws_config::defaults(BehaviorVersion::latest())
             .region(Region::new(region.to_string()))
             .retry_config(RetryConfig::standard().with_max_attempts(self.max_attempts))
@@ -134,9 +147,7 @@ impl AwsArgs {
             validate_endpoint(url)?;
             loader = loader.endpoint_url(url);
         }
-        let config = loader.load().await;
-        check_credentials(&config).await?;
-        Ok(config)
+        Ok(loader)
     }
 }
 

@@ -1,5 +1,6 @@
 //! What every AWS tool shares: the `--region/--profile/--endpoint-url/--rate`
-//! flags, building an SDK config from them (with standard retry and timeouts),
+//! flags and an estate's `--account/--role-arn` (a role assumed per account, a
+//! config per account and region), building an SDK config from them (with standard retry and timeouts),
 //! pacing Lambda's requests under its quotas (one pacer per account and region), turning
 //! SDK errors into messages a person can act on, Lambda's answers parsed into
 //! `layer_core` types, the request counter, the backoff of our own retry loops,
@@ -9,6 +10,7 @@
 mod config;
 pub mod dates;
 mod errors;
+pub mod estate;
 pub mod inventory;
 pub mod lambda_types;
 pub mod pace;
@@ -20,6 +22,7 @@ use std::future::Future;
 
 pub use config::{AwsArgs, DEFAULT_RATE, validate_region};
 pub use errors::{aws_error, is_error_code};
+pub use estate::{Estate, EstateArgs, Scope, validate_account};
 pub use pace::{Bucket, Pacer, Pacers, Rates};
 pub use requests::{RequestCounter, Traffic, lambda_client};
 pub use stop::Stop;

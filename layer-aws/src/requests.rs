@@ -139,6 +139,17 @@ impl Traffic {
         lambda_client(config, &self.counter, &self.pacers.region(&region))
     }
 
+    /// A Lambda client for one account and region of an estate, counted and
+    /// paced by that account and region's own pacer.
+    pub fn lambda_in(
+        &self,
+        scope: &crate::Scope,
+        config: &aws_config::SdkConfig,
+    ) -> aws_sdk_lambda::Client {
+        let pacer = self.pacers.get(scope.pacer_account(), &scope.region);
+        lambda_client(config, &self.counter, &pacer)
+    }
+
     /// Log what was sent, at -v: the request count per service and operation,
     /// then per Lambda quota bucket of each account and region.
     pub fn log(&self) {

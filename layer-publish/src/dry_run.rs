@@ -52,6 +52,8 @@ async fn plan_region(args: &Args, region: &RegionClients, jobs: &[Job]) -> Resul
         listing.extend(existing);
         let mut plan = Planned {
             region: region.region.clone(),
+            account: region.scope.account.clone(),
+            ssm_parameter: None,
             layer_name: job.name.clone(),
             action: PlannedAction::Reuse,
             version: None,

@@ -92,6 +92,10 @@ fn one_layer_for_name(records: &[Record]) -> Result<()> {
 }
 
 fn check_flags(args: &Args) -> Result<()> {
+    args.aws.estate.check()?;
+    if let Some(template) = &args.ssm_parameter {
+        crate::ssm::validate_template(template)?;
+    }
     if let Some(name) = &args.layer.name {
         validate_layer_name(name).context("--name")?;
     }

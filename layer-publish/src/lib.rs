@@ -19,6 +19,7 @@ mod publish;
 mod region;
 mod retention;
 mod s3;
+mod ssm;
 pub mod zipcheck;
 
 use std::path::PathBuf;
@@ -68,7 +69,10 @@ pub const UNZIPPED_LIMIT: u64 = 262_144_000;
   layer-publish --name common --runtime python3.12 --arch x86_64,arm64 dist/common.zip
   layer-publish build.jsonl --grant-account 123456789012 --keep 10 --max-age 90d
   layer-publish build.jsonl --dry-run             # the plan as records; nothing changes
-  layer-publish --prune-only --name common --keep 5 --dry-run"
+  layer-publish --prune-only --name common --keep 5 --dry-run
+  layer-publish build.jsonl --account 111111111111 --account 222222222222 \\
+      --role-arn 'arn:aws:iam::{account}:role/LayerDeployer' --region eu-west-1 --region us-east-1 \\
+      --ssm-parameter '/layers/{name}/latest'"
 )]
 pub struct Args {
     /// Records to read (JSON Lines), `-` for stdin, or a layer zip (with --name).
@@ -91,6 +95,14 @@ pub struct Args {
 
     #[command(flatten)]
     pub grants: GrantFlags,
+
+    /// After the version exists, write its ARN into this SSM String parameter
+    /// in each account and region where it was published (only when it does
+    /// not already hold it), for consumers such as Terraform's
+    /// aws_ssm_parameter; `{name}`, `{region}` and `{account}` are replaced,
+    /// e.g. --ssm-parameter '/layers/{name}/latest'.
+    #[arg(long, value_name = "TEMPLATE", help_heading = "Consumers")]
+    pub ssm_parameter: Option<String>,
 
     #[command(flatten)]
     pub retention: RetentionArgs,
@@ -263,14 +275,15 @@ async fn publish_all(args: &Args, traffic: &Traffic) -> Result<()> {
             return Err(Error::interrupted(signal, "stopped before publishing; nothing was published"));
         }
     }
-    let outcomes = region::publish_everywhere(args, &jobs, &clients, &stop).await;
+    let mut outcomes = region::publish_everywhere(args, &jobs, &clients, &stop).await;
+    point_consumers(args, &clients, &mut outcomes).await;
 
     let mut writer = RecordWriter::stdout();
     let mut failures = Vec::new();
     // Every version that was published is written out, even when another region
     // failed: the output is the record of what now exists.
     for (job, per_region) in jobs.iter().zip(outcomes) {
-        for (region, outcome) in regions.iter().zip(per_region) {
+        for (region, outcome) in clients.regions.iter().zip(per_region) {
             match outcome {
                 Ok(published) => {
                     count(
@@ -285,7 +298,7 @@ async fn publish_all(args: &Args, traffic: &Traffic) -> Result<()> {
                 }
                 Err(err) => {
                     summary.add(Outcome::Failed);
-                    failures.push((job.label(), region.clone(), err));
+                    failures.push((job.label(), region.scope.to_string(), err));
                 }
             }
         }
@@ -323,7 +336,14 @@ async fn plan_all(args: &Args, traffic: &Traffic) -> Result<()> {
     let regions = args.aws.regions().await?;
     let clients = aws::Clients::for_regions(&args.aws, &regions, traffic).await?;
     region::preflight(args, &jobs, &clients).await?;
-    let plans = dry_run::plan_everywhere(args, &jobs, &clients).await?;
+    let mut plans = dry_run::plan_everywhere(args, &jobs, &clients).await?;
+    if let Some(template) = &args.ssm_parameter {
+        for per_region in &mut plans {
+            for (planned, region) in per_region.iter_mut().zip(&clients.regions) {
+                planned.ssm_parameter = Some(planned_pointer(template, planned, region).await?);
+            }
+        }
+    }
     let mut writer = RecordWriter::stdout();
     for (job, per_region) in jobs.iter().zip(plans) {
         for planned in per_region {
@@ -340,6 +360,52 @@ async fn plan_all(args: &Args, traffic: &Traffic) -> Result<()> {
     }
     summary.print(&args.verbosity, Some(traffic.counter.total()));
     Ok(())
+}
+
+/// `--ssm-parameter`: point each account and region's parameter at the
+/// version published there, only once it exists. A pointer that cannot be
+/// written fails that record (the version stays, and is in no output record:
+/// run again to write the pointer).
+async fn point_consumers(
+    args: &Args,
+    clients: &aws::Clients,
+    outcomes: &mut [Vec<Result<layer_core::sections::Published>>],
+) {
+    let Some(template) = &args.ssm_parameter else {
+        return;
+    };
+    for per_region in outcomes.iter_mut() {
+        for (outcome, region) in per_region.iter_mut().zip(&clients.regions) {
+            let Ok(published) = outcome else { continue };
+            let arn = &published.version_arn;
+            let name = ssm::render(template, &published.layer_name, &arn.region, &arn.account);
+            match ssm::point(region, &name, &arn.to_string(), false).await {
+                Ok(pointer) => published.ssm_parameter = Some(pointer),
+                Err(err) => *outcome = Err(err.context(format!("{} was published", arn))),
+            }
+        }
+    }
+}
+
+/// What `--ssm-parameter` would write in a dry run: the reused version's ARN,
+/// or (a version to publish) certainly a write.
+async fn planned_pointer(
+    template: &str,
+    planned: &layer_core::sections::Planned,
+    region: &aws::RegionClients,
+) -> Result<layer_core::sections::SsmPointer> {
+    let account = match &planned.version_arn {
+        Some(arn) => arn.account.clone(),
+        None => ssm::caller_account(region).await?,
+    };
+    let name = ssm::render(template, &planned.layer_name, &planned.region, &account);
+    match &planned.version_arn {
+        Some(arn) => ssm::point(region, &name, &arn.to_string(), true).await,
+        None => Ok(layer_core::sections::SsmPointer {
+            name,
+            written: true,
+        }),
+    }
 }
 
 /// One layer version in the summary: updated (published) or unchanged

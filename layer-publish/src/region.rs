@@ -208,7 +208,7 @@ async fn publish_job(
             tracing::info!(
                 "{} in {}: version {} already holds this zip; reusing it",
                 job.name,
-                region.region,
+                region.scope,
                 found.version
             );
             (found, true, None)
@@ -263,6 +263,8 @@ async fn publish_job(
     // where the zip went.
     Ok(Published {
         region: region.region.clone(),
+        account: region.scope.account.clone(),
+        ssm_parameter: None,
         layer_name: job.name.clone(),
         layer_arn: found.layer_arn.clone(),
         version_arn: found.version_arn.clone(),

@@ -7,7 +7,7 @@ use std::time::SystemTime;
 use aws_sdk_lambda::Client as LambdaClient;
 use layer_aws::dates::age_days;
 use layer_aws::inventory::{FunctionInfo, Versions, list_functions};
-use layer_aws::{AwsArgs, Traffic};
+use layer_aws::{AwsArgs, Scope, Traffic};
 use layer_core::arn::{LayerArn, LayerVersionArn};
 use layer_core::platform::{Date, Runtime, Stage};
 use layer_core::retention::{self, Candidate};
@@ -39,9 +39,9 @@ struct Clients {
     cloudwatch: aws_sdk_cloudwatch::Client,
 }
 
-/// The AWS clients of every region, made once for all rounds.
+/// The AWS clients of every account and region, made once for all rounds.
 pub struct Session {
-    regions: BTreeMap<String, Clients>,
+    scopes: BTreeMap<Scope, Clients>,
     pub traffic: Traffic,
 }
 
@@ -69,32 +69,32 @@ struct LayerState {
 }
 
 impl Session {
-    /// Clients for every region of the targets. Fails before any call when the
-    /// region or the credentials are missing.
+    /// Clients for every account and region of the targets. Fails before any
+    /// call when the region or the credentials are missing, or a role of the
+    /// estate cannot be assumed.
     pub async fn new(aws: &AwsArgs, targets: &[Target]) -> Result<Session> {
         let traffic = Traffic::new(aws);
-        let mut regions = BTreeMap::new();
-        for target in targets {
-            if regions.contains_key(&target.region) {
-                continue;
-            }
-            let config = aws.sdk_config(&target.region).await?;
-            let cloudwatch = aws_sdk_cloudwatch::config::Builder::from(&config)
-                .interceptor(traffic.counter.clone())
-                .build();
-            regions.insert(
-                target.region.clone(),
-                Clients {
-                    lambda: traffic.lambda(&config),
+        let estate = aws
+            .connect_scopes("layer-watch", targets.iter().map(scope_of).collect())
+            .await?;
+        let scopes = estate
+            .configs()
+            .map(|(scope, config)| {
+                let cloudwatch = aws_sdk_cloudwatch::config::Builder::from(config)
+                    .interceptor(traffic.counter.clone())
+                    .build();
+                let clients = Clients {
+                    lambda: traffic.lambda_in(scope, config),
                     cloudwatch: aws_sdk_cloudwatch::Client::from_conf(cloudwatch),
-                },
-            );
-        }
-        Ok(Session { regions, traffic })
+                };
+                (scope.clone(), clients)
+            })
+            .collect();
+        Ok(Session { scopes, traffic })
     }
 
-    pub fn cloudwatch(&self, region: &str) -> Option<&aws_sdk_cloudwatch::Client> {
-        self.regions.get(region).map(|clients| &clients.cloudwatch)
+    pub fn cloudwatch(&self, scope: &Scope) -> Option<&aws_sdk_cloudwatch::Client> {
+        self.scopes.get(scope).map(|clients| &clients.cloudwatch)
     }
 
     /// Log the requests sent so far (read by scripts/bench-watch.sh at -v).
@@ -104,77 +104,111 @@ impl Session {
 
     /// One report per target, in the targets' order. Everything is collected
     /// before anything is written, so a bad layer name fails the whole run.
+    /// Every account and region is collected at once (each paced on its own).
     pub async fn round(&self, targets: &[Target], options: &Options) -> Result<Vec<LayerReport>> {
         let now = SystemTime::now();
         let today = Date::today()?;
-        let bounds = options.window.bounds(now);
+        let moment = Moment {
+            now,
+            today,
+            bounds: options.window.bounds(now),
+        };
+        let rounds = self
+            .scopes
+            .iter()
+            .map(|(scope, clients)| round_scope(scope, clients, targets, options, &moment));
         let mut reports: Vec<Option<LayerReport>> = vec![None; targets.len()];
-        for (region, clients) in &self.regions {
-            let indices: Vec<usize> = (0..targets.len())
-                .filter(|&i| &targets[i].region == region)
-                .collect();
-            tracing::info!("{region}: listing functions (all versions)");
-            let inventory = list_functions(&clients.lambda, Versions::All).await?;
-            let own_account = own_account(&inventory);
-            let mut states = Vec::new();
-            for &index in &indices {
-                let target = &targets[index];
-                let state =
-                    layer_state(&clients.lambda, target, &inventory, own_account.as_deref())
-                        .await?;
-                match state {
-                    Some(state) => states.push((index, state)),
-                    // Another build of a record's family, not published here (yet).
-                    None if target.sibling => tracing::info!(
-                        "{region}: {} (a build of {}) has no versions and no users here",
-                        target.layer_name,
-                        target
-                            .family
-                            .as_ref()
-                            .map_or("its family", |f| f.name.as_str())
-                    ),
-                    None => return Err(unknown_layer(target)),
-                }
-            }
-            let names: Vec<String> = states
-                .iter()
-                .flat_map(|(_, state)| state.users.iter().map(|(f, _)| f.name.clone()))
-                .collect::<BTreeSet<_>>()
-                .into_iter()
-                .collect();
-            let aliases = if options.aliases {
-                list_aliases(&clients.lambda, &alias_candidates(&states)).await?
-            } else {
-                HashMap::new()
-            };
-            let totals = if options.metrics {
-                tracing::info!("{region}: metrics of {} function(s)", names.len());
-                Some(
-                    metrics::fetch(&clients.cloudwatch, &names, bounds, options.window.period())
-                        .await?,
-                )
-            } else {
-                None
-            };
-            let window = options.metrics.then(|| WindowReport {
-                since: options.window.since.clone(),
-                start: rfc3339_secs(bounds.0),
-                end: rfc3339_secs(bounds.1),
-                period_seconds: options.window.period(),
-            });
-            for (index, state) in states {
-                let context = ReportContext {
-                    aliases: &aliases,
-                    totals: totals.as_ref(),
-                    window: window.clone(),
-                    now,
-                    today,
-                };
-                reports[index] = Some(build_report(&targets[index], state, &context));
+        for per_scope in futures_util::future::try_join_all(rounds).await? {
+            for (index, report) in per_scope {
+                reports[index] = Some(report);
             }
         }
         Ok(reports.into_iter().flatten().collect())
     }
+}
+
+/// When a round runs: its clock, its day, and its metrics window.
+struct Moment {
+    now: SystemTime,
+    today: Date,
+    bounds: (i64, i64),
+}
+
+/// The account and region a target is watched in.
+fn scope_of(target: &Target) -> Scope {
+    Scope::new(target.account.clone(), target.region.clone())
+}
+
+/// One account and region's part of a round: the reports of its targets,
+/// with their indices.
+async fn round_scope(
+    scope: &Scope,
+    clients: &Clients,
+    targets: &[Target],
+    options: &Options,
+    moment: &Moment,
+) -> Result<Vec<(usize, LayerReport)>> {
+    let (now, today, bounds) = (moment.now, moment.today, moment.bounds);
+    let mut reports = Vec::new();
+    let indices: Vec<usize> = (0..targets.len())
+        .filter(|&i| scope_of(&targets[i]) == *scope)
+        .collect();
+    tracing::info!("{scope}: listing functions (all versions)");
+    let inventory = list_functions(&clients.lambda, Versions::All).await?;
+    let own_account = own_account(&inventory);
+    let mut states = Vec::new();
+    for &index in &indices {
+        let target = &targets[index];
+        let state =
+            layer_state(&clients.lambda, target, &inventory, own_account.as_deref()).await?;
+        match state {
+            Some(state) => states.push((index, state)),
+            // Another build of a record's family, not published here (yet).
+            None if target.sibling => tracing::info!(
+                "{scope}: {} (a build of {}) has no versions and no users here",
+                target.layer_name,
+                target
+                    .family
+                    .as_ref()
+                    .map_or("its family", |f| f.name.as_str())
+            ),
+            None => return Err(unknown_layer(target)),
+        }
+    }
+    let names: Vec<String> = states
+        .iter()
+        .flat_map(|(_, state)| state.users.iter().map(|(f, _)| f.name.clone()))
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let aliases = if options.aliases {
+        list_aliases(&clients.lambda, &alias_candidates(&states)).await?
+    } else {
+        HashMap::new()
+    };
+    let totals = if options.metrics {
+        tracing::info!("{scope}: metrics of {} function(s)", names.len());
+        Some(metrics::fetch(&clients.cloudwatch, &names, bounds, options.window.period()).await?)
+    } else {
+        None
+    };
+    let window = options.metrics.then(|| WindowReport {
+        since: options.window.since.clone(),
+        start: rfc3339_secs(bounds.0),
+        end: rfc3339_secs(bounds.1),
+        period_seconds: options.window.period(),
+    });
+    for (index, state) in states {
+        let context = ReportContext {
+            aliases: &aliases,
+            totals: totals.as_ref(),
+            window: window.clone(),
+            now,
+            today,
+        };
+        reports.push((index, build_report(&targets[index], state, &context)));
+    }
+    Ok(reports)
 }
 
 /// The functions whose aliases can change the answer: an alias points at
@@ -596,6 +630,7 @@ fn build_report(target: &Target, state: LayerState, context: &ReportContext<'_>)
         schema,
         kind,
         generated_at: rfc3339(context.now),
+        account: target.account.clone(),
         region: target.region.clone(),
         layer_name: state.identity.name.clone(),
         layer_arn: state.identity.clone(),

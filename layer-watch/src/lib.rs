@@ -49,7 +49,9 @@ pub use window::Window;
   layer-watch common --region eu-west-1 --region us-east-1
   layer-watch common --since 7d --format json | jq '.drift'
   layer-publish < built.jsonl | layer-watch --fail-on-drift    # CI gate
-  layer-watch common --interval 60s --put-metrics >> watch.jsonl"
+  layer-watch common --interval 60s --put-metrics >> watch.jsonl
+  layer-watch common --account 111111111111 --account 222222222222 \\
+      --role-arn 'arn:aws:iam::{account}:role/LayerReader' --region eu-west-1 --fail-on-drift"
 )]
 pub struct Args {
     /// Layers to watch: names (`common`) or layer ARNs (`arn:aws:lambda:REGION:ACCOUNT:layer:NAME`,
@@ -176,6 +178,9 @@ async fn run_once(
         Format::Json => RecordWriter::stdout().write_all(reports.iter())?,
         Format::Table => table::print(&reports)?,
     }
+    if !args.aws.estate.accounts.is_empty() {
+        tracing::info!("{}", estate_summary(&reports));
+    }
     let behind: usize = reports.iter().map(|r| r.drift.functions_behind).sum();
     if args.fail_on_drift && behind > 0 {
         let layers = reports
@@ -187,6 +192,29 @@ async fn run_once(
         )));
     }
     Ok(())
+}
+
+/// `estate: 111111111111: 3 using, 1 behind, 0 deleted-in-use; 222222222222: ...`:
+/// per account, over its layers and regions (a function counted once per
+/// layer and region it uses).
+fn estate_summary(reports: &[LayerReport]) -> String {
+    let mut by_account: std::collections::BTreeMap<&str, (usize, usize, usize)> =
+        std::collections::BTreeMap::new();
+    for report in reports {
+        let totals = by_account
+            .entry(report.account.as_deref().unwrap_or("own account"))
+            .or_default();
+        totals.0 += report.functions.len();
+        totals.1 += report.drift.functions_behind;
+        totals.2 += report.deleted_in_use.len();
+    }
+    let parts: Vec<String> = by_account
+        .iter()
+        .map(|(account, (using, behind, deleted))| {
+            format!("{account}: {using} using, {behind} behind, {deleted} deleted-in-use")
+        })
+        .collect();
+    format!("estate: {}", parts.join("; "))
 }
 
 /// Rounds until Ctrl-C (or SIGTERM): each one writes its layer reports and a

@@ -5,6 +5,7 @@
 //! `FunctionsUsing` and `FunctionsBehind` (Count) and `LayerSize` (Bytes, the
 //! zipped size of the latest version).
 
+use layer_aws::Scope;
 use std::collections::BTreeMap;
 
 use aws_sdk_cloudwatch::types::{Dimension, MetricDatum, StandardUnit};
@@ -25,15 +26,15 @@ pub async fn put(session: &Session, reports: &[LayerReport], namespace: &str) ->
         .with_fix("use a namespace of your own, e.g. LayerTools"));
     }
     let now = DateTime::from(std::time::SystemTime::now());
-    let mut by_region: BTreeMap<&str, Vec<MetricDatum>> = BTreeMap::new();
+    let mut by_region: BTreeMap<Scope, Vec<MetricDatum>> = BTreeMap::new();
     for report in reports {
         by_region
-            .entry(report.region.as_str())
+            .entry(Scope::new(report.account.clone(), report.region.clone()))
             .or_default()
             .extend(datums(report, now));
     }
     for (region, datums) in by_region {
-        let Some(client) = session.cloudwatch(region) else {
+        let Some(client) = session.cloudwatch(&region) else {
             continue;
         };
         for batch in datums.chunks(DATUMS_PER_CALL) {

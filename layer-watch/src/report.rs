@@ -20,6 +20,9 @@ pub struct LayerReport {
     #[serde(rename = "type")]
     pub kind: &'static str,
     pub generated_at: String,
+    /// The account watched from (`--account`), in an estate.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub account: Option<String>,
     pub region: String,
     pub layer_name: String,
     pub layer_arn: LayerArn,

@@ -15,9 +15,11 @@ fn is_pipeline_field(key: &str) -> bool {
     key == "schema" || names::ALL.contains(&key)
 }
 
-/// One layer in one region.
+/// One layer in one account and region.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Target {
+    /// The account it is watched from (`--account`); `None`: the credentials' own.
+    pub account: Option<String>,
     pub region: String,
     pub layer_name: String,
     /// The layer's ARN when the input names it (a record, or an ARN argument):
@@ -40,6 +42,7 @@ pub struct Target {
 
 /// The targets of a run, in input order, one per (region, layer).
 pub async fn resolve(args: &Args) -> Result<Vec<Target>> {
+    args.aws.estate.check()?;
     let mut targets = Vec::new();
     // The records' input: `-` among the names, or stdin by the shared rule
     // when no layer is named.
@@ -75,10 +78,36 @@ pub async fn resolve(args: &Args) -> Result<Vec<Target>> {
     Ok(merge_duplicates(targets))
 }
 
+/// The accounts a layer of `owner` is watched from: without `--account`, the
+/// credentials' own; in an estate, the owner when it is one of the estate's
+/// accounts, else (a layer shared from a tooling account) every account.
+fn watched_from(args: &Args, owner: Option<&str>) -> Vec<Option<String>> {
+    let accounts = args.aws.estate.accounts();
+    match owner {
+        Some(owner) if accounts.contains(&Some(owner.to_string())) => {
+            vec![Some(owner.to_string())]
+        }
+        _ => accounts,
+    }
+}
+
+/// The target in each account it is watched from.
+fn in_accounts(target: Target, accounts: Vec<Option<String>>) -> Vec<Target> {
+    accounts
+        .into_iter()
+        .map(|account| Target {
+            account,
+            ..target.clone()
+        })
+        .collect()
+}
+
 async fn from_argument(args: &Args, text: &str) -> Result<Vec<Target>> {
     if text.starts_with("arn:") {
         let (arn, version_hint) = parse_layer_arn(text)?;
-        return Ok(vec![Target {
+        let accounts = watched_from(args, Some(&arn.account));
+        let target = Target {
+            account: None,
             region: arn.region.clone(),
             layer_name: arn.name.clone(),
             layer_arn: Some(arn),
@@ -87,7 +116,8 @@ async fn from_argument(args: &Args, text: &str) -> Result<Vec<Target>> {
             family: None,
             sibling: false,
             extra: Map::new(),
-        }]);
+        };
+        return Ok(in_accounts(target, accounts));
     }
     in_every_region(args, text, None, Map::new()).await
 }
@@ -133,7 +163,9 @@ async fn from_record(args: &Args, record: &Record) -> Result<Vec<Target>> {
     let family = layer.as_ref().and_then(|layer| layer.family.as_ref());
     if let Some(published) = record.section::<Published>(names::PUBLISHED)? {
         layer_aws::validate_region(&published.region)?;
+        let accounts = watched_from(args, Some(&published.layer_arn.account));
         let target = Target {
+            account: None,
             region: published.region,
             layer_name: published.layer_name,
             layer_arn: Some(published.layer_arn),
@@ -143,7 +175,10 @@ async fn from_record(args: &Args, record: &Record) -> Result<Vec<Target>> {
             sibling: false,
             extra,
         };
-        return Ok(with_siblings(target, family));
+        return Ok(in_accounts(target, accounts)
+            .into_iter()
+            .flat_map(|target| with_siblings(target, family))
+            .collect());
     }
     let Some(layer) = &layer else {
         return Err(Error::input(
@@ -166,7 +201,8 @@ async fn from_record(args: &Args, record: &Record) -> Result<Vec<Target>> {
         .collect())
 }
 
-/// A layer named without its ARN: the layer of that name in every region of the run.
+/// A layer named without its ARN: the layer of that name in every account
+/// and region of the run.
 async fn in_every_region(
     args: &Args,
     name: &str,
@@ -174,12 +210,19 @@ async fn in_every_region(
     extra: Map<String, Value>,
 ) -> Result<Vec<Target>> {
     validate_layer_name(name)?;
+    let regions = args.aws.regions().await?;
     Ok(args
         .aws
-        .regions()
-        .await?
+        .estate
+        .accounts()
         .into_iter()
-        .map(|region| Target {
+        .flat_map(|account| {
+            regions
+                .iter()
+                .map(move |region| (account.clone(), region.clone()))
+        })
+        .map(|(account, region)| Target {
+            account,
             region,
             layer_name: name.to_string(),
             layer_arn: None,
@@ -216,6 +259,7 @@ fn merge_duplicates(targets: Vec<Target>) -> Vec<Target> {
     for target in targets {
         let same = merged.iter_mut().find(|seen| {
             seen.region == target.region
+                && seen.account == target.account
                 && seen.layer_name == target.layer_name
                 && (seen.layer_arn.is_none()
                     || target.layer_arn.is_none()
@@ -269,6 +313,7 @@ mod tests {
     #[test]
     fn duplicates_merge_and_keep_the_first_fields() {
         let target = |value: i64| Target {
+            account: None,
             region: "us-east-1".into(),
             layer_name: "common".into(),
             layer_arn: None,

@@ -9,6 +9,10 @@ use crate::arn::LayerVersionArn;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Attachment {
     pub region: String,
+    /// The function's account, when the run worked across accounts
+    /// (`--account`); `--undo` assumes the role in it again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account: Option<String>,
     pub function: String,
     /// Layer versions before the change, in order.
     pub before: Vec<LayerVersionArn>,

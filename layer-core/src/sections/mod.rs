@@ -36,7 +36,7 @@ pub use check::CheckSection;
 pub use layer::{Family, FamilyBuild, LayerSection, RetentionPolicy};
 pub use planned::{Planned, PlannedAction, PlannedUpload};
 pub use pruned::Pruned;
-pub use published::{Grant, Published, RetentionOutcome, S3Upload};
+pub use published::{Grant, Published, RetentionOutcome, S3Upload, SsmPointer};
 pub use version::{Bump, DecidingCommit, VersionSection, VersionSource};
 
 /// Section names, so that no tool spells them differently.

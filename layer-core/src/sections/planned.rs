@@ -2,7 +2,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::arn::LayerVersionArn;
 use crate::platform::{Architecture, Runtime};
-use crate::sections::{Grant, RetentionOutcome};
+use crate::sections::{Grant, RetentionOutcome, SsmPointer};
 
 /// `planned`: what `layer-publish --dry-run` would do with one record in one
 /// region. Nothing was changed; a real run with the same input and flags does
@@ -11,6 +11,9 @@ use crate::sections::{Grant, RetentionOutcome};
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Planned {
     pub region: String,
+    /// The account of the estate (`--account`) this plan is for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account: Option<String>,
     pub layer_name: String,
     pub action: PlannedAction,
     /// `reuse`: the existing version that holds this zip.
@@ -42,6 +45,9 @@ pub struct Planned {
     pub sha256: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub license: Option<String>,
+    /// The SSM parameter a real run would point at the version (`--ssm-parameter`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ssm_parameter: Option<SsmPointer>,
 }
 
 /// What a real run would do with the record's zip in the region.

@@ -9,6 +9,10 @@ use crate::platform::{Architecture, Runtime};
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Published {
     pub region: String,
+    /// The account published in, when the run worked across accounts
+    /// (`--account`): the record of one account and region of the estate.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account: Option<String>,
     pub layer_name: String,
     pub layer_arn: LayerArn,
     pub version_arn: LayerVersionArn,
@@ -41,8 +45,22 @@ pub struct Published {
     /// Where the zip went when it was published through S3.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub s3: Option<S3Upload>,
+    /// The SSM parameter that points consumers at this version (`--ssm-parameter`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ssm_parameter: Option<SsmPointer>,
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+/// An SSM String parameter holding the published version ARN, for consumers
+/// (Terraform's `aws_ssm_parameter`, CDK's `valueForStringParameter`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SsmPointer {
+    /// The parameter's name, e.g. `/layers/common/latest`.
+    pub name: String,
+    /// False when it already held the ARN (nothing written); in a dry run,
+    /// true when it would be written.
+    pub written: bool,
 }
 
 /// The S3 object a layer version was published from.

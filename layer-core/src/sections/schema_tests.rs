@@ -177,6 +177,7 @@ fn full_retention() -> RetentionOutcome {
 fn full_published() -> Published {
     Published {
         region: "eu-west-1".into(),
+        account: Some("123456789012".into()),
         layer_name: "common".into(),
         layer_arn: layer_arn(),
         version_arn: version_arn(7),
@@ -202,6 +203,10 @@ fn full_published() -> Published {
             key: "layer-publish/common/x.zip".into(),
             uploaded: true,
         }),
+        ssm_parameter: Some(SsmPointer {
+            name: "/layers/common/latest".into(),
+            written: true,
+        }),
         extra: Map::new(),
     }
 }
@@ -209,6 +214,7 @@ fn full_published() -> Published {
 fn full_attachments() -> Vec<Attachment> {
     vec![Attachment {
         region: "eu-west-1".into(),
+        account: Some("123456789012".into()),
         function: "makoto-api".into(),
         before: vec![version_arn(6)],
         after: vec![version_arn(7)],
@@ -246,6 +252,7 @@ fn full_pruned() -> Pruned {
 fn full_planned() -> Planned {
     Planned {
         region: "eu-west-1".into(),
+        account: Some("123456789012".into()),
         layer_name: "common".into(),
         action: PlannedAction::Reuse,
         version: Some(7),
@@ -269,6 +276,10 @@ fn full_planned() -> Planned {
         semantic_version: Some("1.4.0".into()),
         sha256: SHA256.into(),
         license: Some("MIT".into()),
+        ssm_parameter: Some(SsmPointer {
+            name: "/layers/common/latest".into(),
+            written: false,
+        }),
     }
 }
 
