@@ -218,8 +218,11 @@ fn estate_summary(reports: &[LayerReport]) -> String {
 }
 
 /// Rounds until Ctrl-C (or SIGTERM): each one writes its layer reports and a
-/// `round` summary as compact JSON Lines. A signal during a round abandons the
-/// round; lines already written are whole, so the stream stays valid.
+/// `round` summary as compact JSON Lines. A first signal during a round lets
+/// it finish (its metrics all put, its reports written) for up to the grace
+/// period, so what was published is on stdout; a second signal, or the end of
+/// the grace period, abandons it. Lines already written are whole, so the
+/// stream stays valid. Exit 0: a signal is how a watcher is meant to end.
 async fn run_interval(
     args: &Args,
     every: Duration,
@@ -230,13 +233,12 @@ async fn run_interval(
     let mut out = RecordWriter::new(std::io::stdout(), false);
     // With --put-metrics, the layers whose metrics each round published.
     let summary = Summary::start("layer-watch", "layers");
-    let stop = shutdown_signal();
-    tokio::pin!(stop);
+    let stop = layer_aws::Stop::listen("layer-watch")?;
     let mut ticker = tokio::time::interval(every);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     for number in 1u64.. {
         tokio::select! {
-            _ = &mut stop => break,
+            _ = stop.stopping() => break,
             _ = ticker.tick() => {}
         }
         let started = std::time::Instant::now();
@@ -248,7 +250,10 @@ async fn run_interval(
             Ok::<_, Error>(reports)
         };
         let outcome = tokio::select! {
-            _ = &mut stop => break,
+            () = stop.abandoning() => {
+                tracing::warn!("round {number} abandoned by a signal: its reports are not written");
+                break;
+            }
             outcome = round => outcome,
         };
         match outcome {
@@ -274,35 +279,15 @@ async fn run_interval(
             Err(err) => return Err(err),
         }
         session.log_calls();
+        if stop.requested().is_some() {
+            break;
+        }
     }
     tracing::info!("stopped by a signal");
     if args.put_metrics {
         summary.print(&args.verbosity, Some(session.traffic.counter.total()));
     }
     Ok(())
-}
-
-async fn shutdown_signal() {
-    let ctrl_c = tokio::signal::ctrl_c();
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        match signal(SignalKind::terminate()) {
-            Ok(mut term) => {
-                tokio::select! {
-                    _ = ctrl_c => {}
-                    _ = term.recv() => {}
-                }
-            }
-            Err(_) => {
-                let _ = ctrl_c.await;
-            }
-        }
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = ctrl_c.await;
-    }
 }
 
 fn parse_interval(text: &str) -> Result<Duration> {

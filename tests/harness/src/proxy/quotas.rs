@@ -23,6 +23,10 @@ impl RateLimit {
 }
 
 /// One of Lambda's request-rate quotas (a token bucket per account and region).
+///
+/// The same classification as the tools' pacer (`layer_aws::pace::Bucket`),
+/// written again on purpose: the model stands for AWS, so a tool that files
+/// an operation under the wrong bucket must be throttled here, not agreed with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Bucket {
     /// GetFunction: 100 requests/second.
