@@ -3,8 +3,8 @@
 //! requests and pacing Lambda's with the run's one [`Traffic`] (reported on
 //! stderr at -v; the benchmark reads it).
 
-use layer_aws::{AwsArgs, Scope, Traffic};
-use layer_core::Result;
+use layer_aws::{AwsArgs, Scope, Traffic, aws_error};
+use layer_core::{Error, Result};
 
 /// The clients for one account and region.
 #[derive(Debug, Clone)]
@@ -68,5 +68,26 @@ impl RegionClients {
             sts: aws_sdk_sts::Client::new(config),
             scope,
         }
+    }
+}
+
+impl RegionClients {
+    /// The account these clients act in: `--account`'s, or the credentials'
+    /// own (asked of STS, for `{account}` in a template when nothing else
+    /// names it).
+    pub async fn account(&self) -> Result<String> {
+        if let Some(account) = &self.scope.account {
+            return Ok(account.clone());
+        }
+        let identity = self
+            .sts
+            .get_caller_identity()
+            .send()
+            .await
+            .map_err(|err| aws_error("asking STS for the account (GetCallerIdentity)", err))?;
+        identity
+            .account()
+            .map(str::to_string)
+            .ok_or_else(|| Error::failed("STS GetCallerIdentity answered without an account"))
     }
 }

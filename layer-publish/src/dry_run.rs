@@ -14,7 +14,7 @@ use crate::aws::{Clients, RegionClients};
 use crate::jobs::Job;
 use crate::lookup::{Listed, find_identical, list_versions};
 use crate::retention::{Inventory, Mode, apply};
-use crate::s3::{already_there, bucket_for, key_for};
+use crate::s3::{already_there, bucket_in, key_for};
 use crate::{Args, grants};
 
 /// The plan of every job in every region: `[job][region]`.
@@ -143,7 +143,7 @@ async fn upload(args: &Args, region: &RegionClients, job: &Job) -> Result<Option
     let Some(template) = args.upload.s3_bucket.as_deref().filter(|_| job.via_s3) else {
         return Ok(None);
     };
-    let bucket = bucket_for(template, &region.region);
+    let bucket = bucket_in(template, region).await?;
     let key = key_for(&args.upload.s3_prefix, job);
     let there = already_there(&region.s3, &bucket, &key, job).await?;
     Ok(Some(PlannedUpload {

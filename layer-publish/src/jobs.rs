@@ -423,7 +423,9 @@ fn validate_runtimes(runtimes: &[Runtime]) -> Result<()> {
 }
 
 fn validate_bucket(bucket: &str) -> Result<()> {
-    let name = bucket.replace("{region}", "us-east-1");
+    let name = bucket
+        .replace("{region}", "us-east-1")
+        .replace("{account}", "123456789012");
     let valid = (3..=63).contains(&name.len())
         && name
             .bytes()
@@ -432,7 +434,7 @@ fn validate_bucket(bucket: &str) -> Result<()> {
         Ok(())
     } else {
         Err(Error::usage(format!("\"{bucket}\" is not an S3 bucket name"))
-            .with_fix("use 3-63 lowercase letters, digits, dots or hyphens (`{region}` is replaced by the region)"))
+            .with_fix("use 3-63 lowercase letters, digits, dots or hyphens (`{region}` and `{account}` are replaced)"))
     }
 }
 

@@ -183,8 +183,10 @@ pub struct LayerFlags {
 #[derive(Debug, Clone, Default, clap::Args)]
 #[command(next_help_heading = "Upload")]
 pub struct UploadFlags {
-    /// S3 bucket for zips at or above --s3-threshold; `{region}` in the name is
-    /// replaced by each region (a bucket must be in the layer's region).
+    /// S3 bucket for zips at or above --s3-threshold; `{region}` and
+    /// `{account}` in the name are replaced by each region and account (a
+    /// bucket must be in the layer's region; S3 names are global, so an estate
+    /// needs one per account).
     #[arg(long, value_name = "BUCKET")]
     pub s3_bucket: Option<String>,
 
@@ -396,7 +398,7 @@ async fn planned_pointer(
 ) -> Result<layer_core::sections::SsmPointer> {
     let account = match &planned.version_arn {
         Some(arn) => arn.account.clone(),
-        None => ssm::caller_account(region).await?,
+        None => region.account().await?,
     };
     let name = ssm::render(template, &planned.layer_name, &planned.region, &account);
     match &planned.version_arn {

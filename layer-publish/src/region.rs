@@ -15,7 +15,7 @@ use crate::jobs::Job;
 use crate::lookup::{Found, Listed, find_identical, list_versions};
 use crate::publish::{Content, inline_content, publish};
 use crate::retention::{Inventory, Mode, apply};
-use crate::s3::{bucket_for, ensure_uploaded, key_for};
+use crate::s3::{bucket_in, ensure_uploaded, key_for};
 use crate::{Args, GrantFlags, grants};
 
 /// What every region task needs from the command line.
@@ -35,14 +35,14 @@ struct Settings {
 impl Settings {
     fn from_args(args: &Args, stop: Arc<Stop>) -> Self {
         Settings {
-            stop,
             force: args.layer.no_reuse,
-            retention: Mode::from_args(args),
+            retention: Mode::from_args(args).stopping_on(&stop),
             grants: args.grants.clone(),
             s3_bucket: args.upload.s3_bucket.clone(),
             s3_prefix: args.upload.s3_prefix.clone(),
             attempts: args.aws.max_attempts,
             publish_timeout: args.layer.publish_timeout,
+            stop,
         }
     }
 }
@@ -57,7 +57,7 @@ pub async fn preflight(args: &Args, jobs: &[Job], clients: &Clients) -> Result<(
         return Ok(());
     }
     for region in &clients.regions {
-        let bucket = bucket_for(template, &region.region);
+        let bucket = bucket_in(template, region).await?;
         region
             .s3
             .head_bucket()
@@ -79,7 +79,7 @@ where
         + 'static,
     R: std::fmt::Debug + Send + Sync + 'static,
 {
-    let fix = "create the bucket in the layer's region, or pass another --s3-bucket (`{region}` in the name is replaced by the region)";
+    let fix = "create the bucket in the layer's region, or pass another --s3-bucket (`{region}` and `{account}` in the name are replaced)";
     if is_error_code(&err, "NotFound") || is_error_code(&err, "NoSuchBucket") {
         return Error::input(format!(
             "the S3 bucket {bucket} does not exist (checked for {region})"
@@ -252,7 +252,7 @@ async fn publish_job(
                     &listing,
                     policy,
                     protected,
-                    settings.retention,
+                    settings.retention.clone(),
                 )
                 .await?,
             )
@@ -298,7 +298,7 @@ async fn content_for(
         return Ok((inline_content(job)?, None));
     }
     let template = settings.s3_bucket.as_deref().unwrap_or_default();
-    let bucket = bucket_for(template, &region.region);
+    let bucket = bucket_in(template, region).await?;
     let key = key_for(&settings.s3_prefix, job);
     let location = ensure_uploaded(&region.s3, &bucket, &key, job).await?;
     Ok((Content::S3 { bucket, key }, Some(location)))

@@ -3,12 +3,13 @@
 //! version any function or function version uses.
 
 use std::collections::BTreeSet;
+use std::sync::Arc;
 use std::time::SystemTime;
 
 use aws_sdk_lambda::Client;
 use layer_aws::dates::age_days;
 use layer_aws::inventory::{FunctionInfo, Versions, list_functions};
-use layer_aws::{Traffic, aws_error};
+use layer_aws::{Stop, Traffic, aws_error};
 use layer_core::cli::{Outcome, Summary};
 use layer_core::io::RecordWriter;
 use layer_core::record::LAYER_RECORD;
@@ -38,12 +39,14 @@ impl Inventory {
 }
 
 /// How the policy is carried out.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct Mode {
     /// Say what would be deleted, delete nothing.
     pub dry_run: bool,
     /// Delete versions granted to others too (`--prune-shared`).
     pub prune_shared: bool,
+    /// SIGINT/SIGTERM: delete nothing more (what was deleted is reported).
+    pub stop: Option<Arc<Stop>>,
 }
 
 impl Mode {
@@ -52,7 +55,22 @@ impl Mode {
         Mode {
             dry_run: args.dry_run,
             prune_shared: args.prune_shared,
+            stop: None,
         }
+    }
+
+    /// The same mode, deleting nothing more once `stop` is requested.
+    pub fn stopping_on(self, stop: &Arc<Stop>) -> Mode {
+        Mode {
+            stop: Some(stop.clone()),
+            ..self
+        }
+    }
+
+    fn stopped(&self) -> bool {
+        self.stop
+            .as_ref()
+            .is_some_and(|stop| stop.requested().is_some())
     }
 }
 
@@ -93,6 +111,12 @@ pub async fn apply(
     let in_use = versions_in_use(inventory.get(client).await?, listing);
     let decided = plan(&candidates, policy, protected, &in_use);
     for &version in &decided.delete {
+        if mode.stopped() {
+            // The rest stays: the outcome lists only what was deleted, and a
+            // later run with the same policy deletes the rest.
+            tracing::warn!("{layer}: stopped; versions not yet deleted are kept");
+            break;
+        }
         if !mode.prune_shared {
             let grantees =
                 grants::grantees(&grants::existing_statements(client, layer, version).await?);
@@ -164,7 +188,9 @@ async fn delete(client: &Client, layer: &str, version: i64) -> Result<()> {
 }
 
 /// `--prune-only`: apply the policy to an existing layer in every region,
-/// publishing nothing. One report line per region on stdout.
+/// publishing nothing. One report line per region on stdout. A first
+/// SIGINT/SIGTERM deletes nothing more and starts no new region; the reports
+/// of what was deleted are written, and the run exits 130/143.
 pub async fn prune_only(args: &Args, traffic: &Traffic) -> Result<()> {
     let name = args.layer.name.clone().unwrap_or_default();
     let Some(policy) = jobs::retention_policy(args, None) else {
@@ -175,25 +201,23 @@ pub async fn prune_only(args: &Args, traffic: &Traffic) -> Result<()> {
         return Err(Error::usage("--prune-only reads no input")
             .with_fix("leave out INPUT, or leave out --prune-only to publish it"));
     }
+    let stop = Stop::listen("layer-publish")?;
     let regions = args.aws.regions().await?;
     let clients = Clients::for_regions(&args.aws, &regions, traffic).await?;
-    // Read everything first: an unknown layer in any region stops the run
-    // before anything is deleted anywhere.
-    let mut listings = Vec::new();
-    for region in &clients.regions {
-        let listing = list_versions(&region.lambda, &name).await?;
-        if listing.is_empty() {
-            return Err(Error::input(format!(
-                "there is no layer \"{name}\" in {} (or it has no versions)",
-                region.region
-            ))
-            .with_fix("check --name and --region; `aws lambda list-layers` shows the layers"));
+    let listings = tokio::select! {
+        listings = list_every_region(&clients, &name) => listings?,
+        signal = stop.stopping() => {
+            return Err(Error::interrupted(signal, "stopped before pruning; nothing was deleted"));
         }
-        listings.push(listing);
-    }
+    };
     let summary = Summary::start("layer-publish", "regions").dry_run(args.dry_run);
+    let mode = Mode::from_args(args).stopping_on(&stop);
     let mut writer = RecordWriter::stdout();
+    let (mut done, mut deleted) = (0, 0);
     for (region, listing) in clients.regions.iter().zip(listings) {
+        if stop.requested().is_some() {
+            break;
+        }
         let inventory = Inventory::default();
         // The newest version is never deleted by prune-only: it is what new
         // functions get.
@@ -205,7 +229,7 @@ pub async fn prune_only(args: &Args, traffic: &Traffic) -> Result<()> {
             &listing,
             &policy,
             &protected,
-            Mode::from_args(args),
+            mode.clone(),
         )
         .await?;
         summary.add(if outcome.deleted.is_empty() {
@@ -214,6 +238,7 @@ pub async fn prune_only(args: &Args, traffic: &Traffic) -> Result<()> {
             Outcome::Updated
         });
         count_deleted(&summary, Some(&outcome));
+        deleted += outcome.deleted.len();
         let mut record = Record::new(LAYER_RECORD);
         record.set_section(
             names::PRUNED,
@@ -226,7 +251,35 @@ pub async fn prune_only(args: &Args, traffic: &Traffic) -> Result<()> {
             },
         )?;
         writer.write(&record)?;
+        done += 1;
     }
     summary.print(&args.verbosity, Some(traffic.counter.total()));
+    if stop.requested().is_some() {
+        return Err(stop
+            .error(format!(
+                "stopped before the policy was carried out everywhere; versions deleted so \
+                 far: {deleted}, in {done} of {} regions (reported on stdout)",
+                clients.regions.len()
+            ))
+            .with_fix("run the same command again: the policy deletes what is left"));
+    }
     Ok(())
+}
+
+/// Every region's versions, read before anything is deleted anywhere: an
+/// unknown layer in any region stops the run here.
+async fn list_every_region(clients: &Clients, name: &str) -> Result<Vec<Vec<Listed>>> {
+    let mut listings = Vec::new();
+    for region in &clients.regions {
+        let listing = list_versions(&region.lambda, name).await?;
+        if listing.is_empty() {
+            return Err(Error::input(format!(
+                "there is no layer \"{name}\" in {} (or it has no versions)",
+                region.region
+            ))
+            .with_fix("check --name and --region; `aws lambda list-layers` shows the layers"));
+        }
+        listings.push(listing);
+    }
+    Ok(listings)
 }

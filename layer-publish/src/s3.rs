@@ -9,12 +9,19 @@ use layer_aws::{aws_error, is_error_code};
 use layer_core::Result;
 use layer_core::sections::S3Upload;
 
+use crate::aws::RegionClients;
 use crate::jobs::Job;
 use crate::publish::rehash;
 
-/// The bucket for a region (`{region}` in the name is replaced).
-pub fn bucket_for(template: &str, region: &str) -> String {
-    template.replace("{region}", region)
+/// The bucket for one account and region: `{region}` and `{account}` in the
+/// name are replaced (the account is asked of STS only when the template
+/// names it and no `--account` does).
+pub async fn bucket_in(template: &str, region: &RegionClients) -> Result<String> {
+    let bucket = template.replace("{region}", &region.region);
+    if !bucket.contains("{account}") {
+        return Ok(bucket);
+    }
+    Ok(bucket.replace("{account}", &region.account().await?))
 }
 
 pub fn key_for(prefix: &str, job: &Job) -> String {

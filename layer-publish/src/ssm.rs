@@ -87,24 +87,6 @@ pub async fn point(
     })
 }
 
-/// The account of the region's credentials (for `{account}` when no
-/// `--account` names it and the layer has no version to read it from).
-pub async fn caller_account(region: &RegionClients) -> Result<String> {
-    if let Some(account) = &region.scope.account {
-        return Ok(account.clone());
-    }
-    let identity = region
-        .sts
-        .get_caller_identity()
-        .send()
-        .await
-        .map_err(|err| aws_error("asking STS for the account (GetCallerIdentity)", err))?;
-    identity
-        .account()
-        .map(str::to_string)
-        .ok_or_else(|| Error::failed("STS GetCallerIdentity answered without an account"))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

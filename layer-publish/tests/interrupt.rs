@@ -1,6 +1,7 @@
 //! layer-publish stopped by a signal while it publishes: the layer in flight is
 //! finished and its record written, no new layer starts, and the exit says
-//! which signal; a second signal abandons what is in flight at once.
+//! which signal; a second signal abandons what is in flight at once. The same
+//! for `--prune-only`: the deletion in flight finishes, no other starts.
 
 mod common;
 
@@ -21,10 +22,25 @@ fn publish_and_signal(
     signal: &str,
     times: usize,
 ) -> (Option<i32>, Vec<Value>, String, Duration) {
+    let during = ("PublishLayerVersion", signal, times);
+    run_and_signal(account, proxy, &[], input, during)
+}
+
+/// Start layer-publish with `args` through `proxy` on `input`; once the first
+/// `operation` of `during` is under way, send its signal (so many times, 300
+/// ms apart).
+fn run_and_signal(
+    account: &Account,
+    proxy: &Proxy,
+    args: &[&str],
+    input: &[Value],
+    (operation, signal, times): (&str, &str, usize),
+) -> (Option<i32>, Vec<Value>, String, Duration) {
     let mut child = Command::new(BIN)
         .env_clear()
         .envs(account.env())
         .args(["--endpoint-url", proxy.endpoint()])
+        .args(args)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -36,8 +52,11 @@ fn publish_and_signal(
         stdin.write_all(lines(input).as_bytes()).unwrap();
     }
     let started = Instant::now();
-    while proxy.stats("PublishLayerVersion").received == 0 {
-        assert!(started.elapsed() < Duration::from_secs(30), "no publish");
+    while proxy.stats(operation).received == 0 {
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "no {operation}"
+        );
         std::thread::sleep(Duration::from_millis(10));
     }
     let signalled = Instant::now();
@@ -119,4 +138,41 @@ async fn a_second_sigint_abandons_the_layer_in_flight_at_once() {
         stderr.contains("running again finds and reuses it"),
         "{stderr}"
     );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn sigint_during_prune_only_finishes_the_deletion_in_flight_and_reports_it() {
+    let account = Account::new().await;
+    for n in 0..6 {
+        let content = format!("V = {n}\n");
+        account
+            .publish_layer(REGION, "pruned", &[("python/p.py", content.as_bytes())])
+            .await;
+    }
+    let proxy = Proxy::start(moto().endpoint());
+    proxy.add_rule(Rule::new(
+        "DeleteLayerVersion",
+        Fault::Delay(Duration::from_millis(1500)),
+    ));
+    let args = ["--prune-only", "--name", "pruned", "--keep", "1"];
+    let (code, out, stderr, _) = {
+        let account = &account;
+        let proxy = &proxy;
+        let during = ("DeleteLayerVersion", "INT", 1);
+        tokio::task::block_in_place(|| run_and_signal(account, proxy, &args, &[], during))
+    };
+    assert_eq!(code, Some(130), "{stderr}");
+    assert!(
+        stderr.contains("versions deleted so far: 1, in 1 of 1 regions"),
+        "{stderr}"
+    );
+    // The deletion under way when the signal came is done and reported; no
+    // other one was started.
+    assert_eq!(proxy.stats("DeleteLayerVersion").received, 1, "{stderr}");
+    assert_eq!(out.len(), 1, "{stderr}");
+    let deleted = out[0]["pruned"]["retention"]["deleted"].as_array().unwrap();
+    assert_eq!(deleted.len(), 1, "{out:?}");
+    let left = versions(&account, REGION, "pruned").await;
+    assert_eq!(left.len(), 5, "{left:?}");
+    assert!(!left.contains(&deleted[0].as_i64().unwrap()), "{left:?}");
 }

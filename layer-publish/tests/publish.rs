@@ -511,6 +511,30 @@ async fn retention_keeps_every_version_this_run_produced() {
     assert_eq!(versions(&account, REGION, "arches").await, vec![3, 4]);
 }
 
+/// S3 bucket names are global, so a bucket per account needs `{account}`: with
+/// no `--account`, it is the credentials' own (asked of STS).
+#[tokio::test]
+async fn the_bucket_template_names_the_account() {
+    let account = Account::new().await;
+    let bucket = format!("art-{}", account.id);
+    s3_with_bucket(&account, &bucket).await;
+    let dir = tempfile::tempdir().unwrap();
+    let zip = write_zip(dir.path(), "a.zip", &[("python/a.py", &[b'a'; 2048])]);
+    let flags = ["--s3-bucket", "art-{account}", "--s3-threshold", "100"];
+
+    let (planned, _) = run_ok(
+        &account,
+        &[record("accounted", "1.0.0", &zip)],
+        &[&flags[..], &["--dry-run"]].concat(),
+    );
+    assert_eq!(planned[0]["planned"]["s3"]["bucket"], bucket.as_str());
+    assert_eq!(layer_count(&account).await, 0, "a dry run published");
+
+    let (out, _) = run_ok(&account, &[record("accounted", "1.0.0", &zip)], &flags);
+    assert_eq!(out[0]["published"]["s3"]["bucket"], bucket.as_str());
+    assert_eq!(out[0]["published"]["s3"]["uploaded"], true);
+}
+
 #[tokio::test]
 async fn each_region_uses_its_own_bucket() {
     let account = Account::new().await;

@@ -286,6 +286,44 @@ async fn publish_attach_watch_and_undo_across_two_accounts_and_two_regions() {
     functions_at(&functions, [&a, &b], |_| 1).await;
 }
 
+/// Bucket names are global: an estate that publishes through S3 names one
+/// bucket per account with `{account}`, and each account's upload goes to
+/// its own bucket with its own credentials.
+#[tokio::test(flavor = "multi_thread")]
+async fn each_account_uploads_to_its_own_bucket() {
+    let caller = Account::new().await;
+    let (a, b) = (Account::new().await, Account::new().await);
+    for account in [&a, &b] {
+        let config = account.sdk_config(REGION).await;
+        let s3 = aws_sdk_s3::Client::from_conf(
+            aws_sdk_s3::config::Builder::from(&config)
+                .force_path_style(true)
+                .build(),
+        );
+        let bucket = format!("layers-{}", account.id);
+        s3.create_bucket().bucket(&bucket).send().await.unwrap();
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let zip = write_zip(dir.path());
+    let mut args = estate_args(&a, &b);
+    args.extend(["--region", REGION, "--name", "common"]);
+    args.extend(["--s3-bucket", "layers-{account}", "--s3-threshold", "10"]);
+    args.push(zip.as_str());
+
+    let published = run(&caller, None, "layer-publish", &args, "");
+    assert_eq!(published.code, 0, "{}", published.stderr);
+    assert_eq!(published.records.len(), 2);
+    for record in &published.records {
+        let section = &record["published"];
+        let account = section["account"].as_str().unwrap();
+        assert_eq!(
+            section["s3"]["bucket"],
+            format!("layers-{account}").as_str()
+        );
+        assert_eq!(section["s3"]["uploaded"], true);
+    }
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn bad_estates_stop_before_anything_changes() {
     let caller = Account::new().await;
