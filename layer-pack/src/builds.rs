@@ -158,7 +158,7 @@ impl Plan {
     pub fn family_of(&self, spec: &LayerSpec, build: &Build) -> Family {
         Family {
             name: spec.family_name().to_string(),
-            targets: build.targets.iter().map(record_target).collect(),
+            targets: build.targets.iter().map(|&t| t.into()).collect(),
             builds: self.family.clone(),
             extra: Default::default(),
         }
@@ -198,7 +198,7 @@ pub fn plan(spec: &LayerSpec, installs: Option<&Installs>) -> Plan {
         spec.declared_runtimes
             .iter()
             .flat_map(|&runtime| archs.iter().map(move |&arch| Target { runtime, arch }))
-            .map(|t| record_target(&t))
+            .map(platform::Target::from)
             .collect()
     };
     let family = if per_architecture {
@@ -256,10 +256,6 @@ fn layout(targets: &[Target], installs: &Installs) -> Layout {
 }
 
 /// A target as records write it.
-pub fn record_target(target: &Target) -> platform::Target {
-    platform::Target::new(target.runtime, target.arch)
-}
-
 fn unique<T: PartialEq>(items: impl Iterator<Item = T>) -> Vec<T> {
     let mut out = Vec::new();
     for item in items {

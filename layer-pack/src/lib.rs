@@ -667,7 +667,7 @@ impl BuildContext<'_> {
                 let described = Dependencies {
                     installer: installer.name().to_string(),
                     installer_version: installed.installer_version.clone(),
-                    target: target.to_string(),
+                    target: target.into(),
                     platform: install::platform_tag(target),
                     cache_key: installed.key.clone(),
                     cache_hit: installed.cache_hit,
@@ -758,7 +758,7 @@ fn cache_dir(args: &Args) -> Result<PathBuf> {
 
 /// Targets that failed a native check the user accepted (`--allow-incompatible`):
 /// their import failures are expected, and reported as warnings.
-fn accepted_incompatible(findings: &[Finding]) -> BTreeSet<String> {
+fn accepted_incompatible(findings: &[Finding]) -> BTreeSet<layer_core::platform::Target> {
     findings
         .iter()
         .filter(|f| f.severity == Severity::Warning && f.check.is_compatibility())
@@ -802,7 +802,8 @@ fn describe(finding: &Finding) -> String {
     let targets = if finding.targets.is_empty() {
         String::new()
     } else {
-        format!(" [{}]", finding.targets.join(", "))
+        let targets: Vec<String> = finding.targets.iter().map(ToString::to_string).collect();
+        format!(" [{}]", targets.join(", "))
     };
     match &finding.path {
         Some(path) => format!("{}: {path}: {}{targets}", finding.check, finding.message),

@@ -20,9 +20,11 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use layer_core::platform::Target as RecordTarget;
 use layer_core::sections::{Check, Finding, ImportProof, Severity};
 use layer_core::{Error, Result};
 use serde::Deserialize;
+use serde_json::Map;
 
 use crate::imports::module_of_relative;
 use crate::install::{find_on_path, uv_program};
@@ -158,7 +160,7 @@ pub struct Options {
     pub jobs: usize,
     /// Targets already reported incompatible and accepted with
     /// `--allow-incompatible`: their import failures are warnings.
-    pub accepted_incompatible: BTreeSet<String>,
+    pub accepted_incompatible: BTreeSet<RecordTarget>,
 }
 
 /// A local Python that can stand in for a target's runtime.
@@ -209,7 +211,7 @@ pub fn prove(
             None,
             "the import proof was turned off (--no-import-check): nothing was imported".into(),
         );
-        found.targets = targets.iter().map(Target::to_string).collect();
+        found.targets = targets.iter().map(|&t| t.into()).collect();
         return Ok((proofs, vec![found]));
     }
     let mut proofs = Vec::new();
@@ -250,7 +252,7 @@ pub fn prove(
                 None,
                 format!("{target} was not proven by importing: {why}"),
             );
-            found.targets = vec![target.to_string()];
+            found.targets = vec![target.into()];
             findings.push(found);
             proofs.push(not_proven(target, &why));
         }
@@ -296,11 +298,14 @@ pub fn prove(
                     .join(", ")
             );
             let mut proof = ImportProof {
-                target: target.to_string(),
+                target: target.into(),
                 proven: true,
                 interpreter: Some(interpreter.executable.to_string_lossy().into_owned()),
                 python_version: Some(interpreter.version.clone()),
-                ..Default::default()
+                modules: Vec::new(),
+                failed: Vec::new(),
+                reason: None,
+                extra: Map::new(),
             };
             if modules.is_empty() {
                 proof.reason = Some("the layer has no top-level Python module to import".into());
@@ -329,21 +334,28 @@ pub fn prove(
         }
         for ((path, message, severity), targets) in failures {
             let mut found = finding(severity, Check::Import, Some(&path), message);
-            found.targets = targets.iter().map(Target::to_string).collect();
+            found.targets = targets.iter().map(|&t| t.into()).collect();
             findings.push(found);
         }
     }
-    let order: Vec<String> = targets.iter().map(Target::to_string).collect();
-    proofs.sort_by_key(|p| order.iter().position(|t| *t == p.target));
+    proofs.sort_by_key(|p| {
+        targets
+            .iter()
+            .position(|&t| p.target == RecordTarget::from(t))
+    });
     Ok((proofs, findings))
 }
 
 fn not_proven(target: Target, why: &str) -> ImportProof {
     ImportProof {
-        target: target.to_string(),
+        target: target.into(),
         proven: false,
+        interpreter: None,
+        python_version: None,
+        modules: Vec::new(),
+        failed: Vec::new(),
         reason: Some(why.to_string()),
-        ..Default::default()
+        extra: Map::new(),
     }
 }
 
@@ -363,7 +375,10 @@ fn judge(outcome: &Outcome, tree: &Tree, target: Target, options: &Options) -> (
             ),
         );
     }
-    let severity = if options.accepted_incompatible.contains(&target.to_string()) {
+    let severity = if options
+        .accepted_incompatible
+        .contains(&RecordTarget::from(target))
+    {
         Severity::Warning
     } else {
         Severity::Error

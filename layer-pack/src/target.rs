@@ -13,6 +13,14 @@ pub struct Target {
     pub arch: Architecture,
 }
 
+/// The record's form of a target (`layer.family`, findings, proofs and
+/// installs name targets with it).
+impl From<Target> for layer_core::platform::Target {
+    fn from(target: Target) -> Self {
+        layer_core::platform::Target::new(target.runtime, target.arch)
+    }
+}
+
 impl fmt::Display for Target {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}/{}", self.runtime, self.arch)

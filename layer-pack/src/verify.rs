@@ -51,7 +51,7 @@ fn mismatch(
         Severity::Error
     };
     let mut found = finding(severity, check, Some(path), message);
-    found.targets = targets.iter().map(Target::to_string).collect();
+    found.targets = targets.iter().map(|&t| t.into()).collect();
     found
 }
 
@@ -271,7 +271,7 @@ fn hidden_by_site_packages(tree: &Tree, targets: &[Target]) -> Vec<Finding> {
                  python/lib/python{version}/site-packages before python/ on sys.path"
             ),
         );
-        found.targets = hidden.iter().map(Target::to_string).collect();
+        found.targets = hidden.iter().map(|&t| t.into()).collect();
         findings.push(found);
     }
     findings
@@ -957,7 +957,7 @@ mod tests {
         assert_eq!(found.len(), 1, "{found:?}");
         assert_eq!(found[0].check, Check::Override);
         assert_eq!(found[0].path.as_deref(), Some("python/yaml/__init__.py"));
-        assert_eq!(found[0].targets, ["python3.11/x86_64"]);
+        assert_eq!(found[0].targets, [targets[0].into()]);
         assert!(found[0].message.contains("hidden for python3.11"));
     }
 }

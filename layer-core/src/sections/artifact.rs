@@ -3,6 +3,8 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+use crate::platform::Target;
+
 /// `artifact`: the zip `layer-pack` wrote, and what verifying it found.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Artifact {
@@ -82,10 +84,10 @@ pub struct KeptBack {
 
 /// The import proof for one target: every top-level module of the layer
 /// imported by a local Python of that version, with only the layer on `sys.path`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ImportProof {
     /// `python3.11/x86_64`.
-    pub target: String,
+    pub target: Target,
     /// True when every module imported.
     pub proven: bool,
     /// The interpreter that imported them.
@@ -108,13 +110,13 @@ pub struct ImportProof {
 }
 
 /// The dependency install behind an artifact.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Dependencies {
     /// `uv` or `pip`, and its version.
     pub installer: String,
     pub installer_version: String,
     /// What the wheels were chosen for, e.g. `python3.11/x86_64`.
-    pub target: String,
+    pub target: Target,
     /// The manylinux platform the wheels were chosen for, e.g. `manylinux2014_x86_64`.
     pub platform: String,
     /// Hash of every input of the install (requirements and the files they reference,
@@ -149,7 +151,7 @@ pub struct Finding {
     pub message: String,
     /// The runtime/architecture pairs it applies to, e.g. `python3.11/x86_64`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub targets: Vec<String>,
+    pub targets: Vec<Target>,
     #[serde(flatten)]
     pub extra: Map<String, Value>,
 }

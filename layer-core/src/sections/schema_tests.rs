@@ -107,7 +107,10 @@ fn full_artifact() -> Artifact {
             check: Check::Glibc,
             path: Some("python/numpy/core.so".into()),
             message: "needs glibc 2.28".into(),
-            targets: vec!["python3.11/x86_64".into()],
+            targets: vec![Target::new(
+                PythonRuntime { minor: 11 },
+                Architecture::X86_64,
+            )],
             extra: Map::new(),
         }],
         pruned_bytes: 10,
@@ -116,7 +119,7 @@ fn full_artifact() -> Artifact {
         dependencies: Some(Dependencies {
             installer: "uv".into(),
             installer_version: "0.9.0".into(),
-            target: "python3.11/x86_64".into(),
+            target: Target::new(PythonRuntime { minor: 11 }, Architecture::X86_64),
             platform: "manylinux2014_x86_64".into(),
             cache_key: SHA256.into(),
             cache_hit: true,
@@ -129,7 +132,7 @@ fn full_artifact() -> Artifact {
         site_packages: vec![Dependencies {
             installer: "pip".into(),
             installer_version: "23.2.1".into(),
-            target: "python3.12/x86_64".into(),
+            target: Target::new(PythonRuntime { minor: 12 }, Architecture::X86_64),
             platform: "manylinux_2_34_x86_64".into(),
             cache_key: SHA256.into(),
             cache_hit: false,
@@ -151,7 +154,7 @@ fn full_artifact() -> Artifact {
             extra: Map::new(),
         }),
         import_proof: vec![ImportProof {
-            target: "python3.11/x86_64".into(),
+            target: Target::new(PythonRuntime { minor: 11 }, Architecture::X86_64),
             proven: true,
             interpreter: Some("/usr/bin/python3.11".into()),
             python_version: Some("3.11.7".into()),
