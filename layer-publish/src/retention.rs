@@ -201,7 +201,7 @@ pub async fn prune_only(args: &Args, traffic: &Traffic) -> Result<()> {
         return Err(Error::usage("--prune-only reads no input")
             .with_fix("leave out INPUT, or leave out --prune-only to publish it"));
     }
-    let stop = Stop::listen("layer-publish")?;
+    let stop = Stop::listen(crate::TOOL)?;
     let regions = args.aws.regions().await?;
     let clients = Clients::for_regions(&args.aws, &regions, traffic).await?;
     let listings = tokio::select! {
@@ -210,7 +210,7 @@ pub async fn prune_only(args: &Args, traffic: &Traffic) -> Result<()> {
             return Err(Error::interrupted(signal, "stopped before pruning; nothing was deleted"));
         }
     };
-    let summary = Summary::start("layer-publish", "regions").dry_run(args.dry_run);
+    let summary = Summary::start(crate::TOOL, "regions").dry_run(args.dry_run);
     let mode = Mode::from_args(args).stopping_on(&stop);
     let mut writer = RecordWriter::stdout();
     let (mut done, mut deleted) = (0, 0);
@@ -244,6 +244,7 @@ pub async fn prune_only(args: &Args, traffic: &Traffic) -> Result<()> {
             names::PRUNED,
             &Pruned {
                 region: region.region.clone(),
+                account: region.scope.account.clone(),
                 layer_name: name.clone(),
                 layer_arn: listing[0].version_arn.layer_arn(),
                 versions_before: listing.iter().map(|v| v.version).collect(),
@@ -275,7 +276,7 @@ async fn list_every_region(clients: &Clients, name: &str) -> Result<Vec<Vec<List
         if listing.is_empty() {
             return Err(Error::input(format!(
                 "there is no layer \"{name}\" in {} (or it has no versions)",
-                region.region
+                region.scope
             ))
             .with_fix("check --name and --region; `aws lambda list-layers` shows the layers"));
         }

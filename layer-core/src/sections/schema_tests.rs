@@ -245,6 +245,7 @@ fn full_check() -> CheckSection {
 fn full_pruned() -> Pruned {
     Pruned {
         region: "eu-west-1".into(),
+        account: Some("123456789012".into()),
         layer_name: "common".into(),
         layer_arn: layer_arn(),
         versions_before: vec![4, 3, 2, 1],

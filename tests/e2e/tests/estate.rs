@@ -324,6 +324,52 @@ async fn each_account_uploads_to_its_own_bucket() {
     }
 }
 
+/// `--prune-only` across the estate: each account and region pruned with its
+/// own role, each report naming its account, what a function uses kept.
+#[tokio::test(flavor = "multi_thread")]
+async fn prune_only_works_through_every_account_and_names_it() {
+    let caller = Account::new().await;
+    let (a, b) = (Account::new().await, Account::new().await);
+    // Version 1 in use by a function in each account and region; 2 and 3 not.
+    estate_with_users(&[&a, &b]).await;
+    for account in [&a, &b] {
+        for region in [REGION, OTHER_REGION] {
+            for content in [b"V = 2\n", b"V = 3\n"] {
+                account
+                    .publish_layer(region, "common", &[("python/common.py", content)])
+                    .await;
+            }
+        }
+    }
+    let mut args = estate_args(&a, &b);
+    args.extend(["--region", REGION, "--region", OTHER_REGION]);
+    args.extend(["--prune-only", "--name", "common", "--keep", "1"]);
+
+    let pruned = run(&caller, None, "layer-publish", &args, "");
+    assert_eq!(pruned.code, 0, "{}", pruned.stderr);
+    assert_eq!(pruned.records.len(), 4, "one report per account and region");
+    let mut seen = Vec::new();
+    for record in &pruned.records {
+        let section = &record["pruned"];
+        let account = section["account"].as_str().unwrap();
+        let region = section["region"].as_str().unwrap();
+        assert_eq!(
+            section["layer_arn"],
+            format!("arn:aws:lambda:{region}:{account}:layer:common").as_str()
+        );
+        assert_eq!(section["retention"]["deleted"], serde_json::json!([2]));
+        assert_eq!(section["retention"]["kept_in_use"], serde_json::json!([1]));
+        seen.push((account.to_string(), region.to_string()));
+    }
+    seen.sort();
+    let mut expected: Vec<(String, String)> = [&a, &b]
+        .iter()
+        .flat_map(|acc| [REGION, OTHER_REGION].map(|r| (acc.id.clone(), r.to_string())))
+        .collect();
+    expected.sort();
+    assert_eq!(seen, expected);
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn bad_estates_stop_before_anything_changes() {
     let caller = Account::new().await;
