@@ -22,20 +22,39 @@ fn publish_and_signal(
     signal: &str,
     times: usize,
 ) -> (Option<i32>, Vec<Value>, String, Duration) {
-    let during = ("PublishLayerVersion", signal, times);
-    run_and_signal(account, proxy, &[], input, during)
+    let stopping = Stopping {
+        operation: "PublishLayerVersion",
+        received: 1,
+        signal,
+        times,
+    };
+    run_and_signal(account, proxy, &[], input, &stopping)
 }
 
-/// Start layer-publish with `args` through `proxy` on `input`; once the first
-/// `operation` of `during` is under way, send its signal (so many times, 300
-/// ms apart).
+/// When and how a run is stopped: once the proxy has received `received`
+/// calls of `operation`, `signal` is sent `times` times, 300 ms apart.
+struct Stopping<'a> {
+    operation: &'a str,
+    received: usize,
+    signal: &'a str,
+    times: usize,
+}
+
+/// Start layer-publish with `args` through `proxy` on `input`, and stop it as
+/// `stopping` says.
 fn run_and_signal(
     account: &Account,
     proxy: &Proxy,
     args: &[&str],
     input: &[Value],
-    (operation, signal, times): (&str, &str, usize),
+    stopping: &Stopping,
 ) -> (Option<i32>, Vec<Value>, String, Duration) {
+    let Stopping {
+        operation,
+        received,
+        signal,
+        times,
+    } = *stopping;
     let mut child = Command::new(BIN)
         .env_clear()
         .envs(account.env())
@@ -52,7 +71,7 @@ fn run_and_signal(
         stdin.write_all(lines(input).as_bytes()).unwrap();
     }
     let started = Instant::now();
-    while proxy.stats(operation).received == 0 {
+    while proxy.stats(operation).received < received {
         assert!(
             started.elapsed() < Duration::from_secs(30),
             "no {operation}"
@@ -158,8 +177,13 @@ async fn sigint_during_prune_only_finishes_the_deletion_in_flight_and_reports_it
     let (code, out, stderr, _) = {
         let account = &account;
         let proxy = &proxy;
-        let during = ("DeleteLayerVersion", "INT", 1);
-        tokio::task::block_in_place(|| run_and_signal(account, proxy, &args, &[], during))
+        let stopping = Stopping {
+            operation: "DeleteLayerVersion",
+            received: 1,
+            signal: "INT",
+            times: 1,
+        };
+        tokio::task::block_in_place(|| run_and_signal(account, proxy, &args, &[], &stopping))
     };
     assert_eq!(code, Some(130), "{stderr}");
     assert!(
@@ -175,4 +199,96 @@ async fn sigint_during_prune_only_finishes_the_deletion_in_flight_and_reports_it
     let left = versions(&account, REGION, "pruned").await;
     assert_eq!(left.len(), 5, "{left:?}");
     assert!(!left.contains(&deleted[0].as_i64().unwrap()), "{left:?}");
+}
+
+/// Stopped at any moment of a publish across two regions (SIGKILL after the
+/// 1st to the 6th PublishLayerVersion, SIGTERM after the 2nd and the 5th),
+/// with every publish taking effect at once and answering 600 ms later: the
+/// same command run again reuses exactly what landed and publishes the rest,
+/// so each layer ends with one version per region, never two. After SIGTERM
+/// every version that landed is also named by a record on stdout.
+#[tokio::test(flavor = "multi_thread")]
+async fn stopped_at_any_moment_the_same_command_again_publishes_each_layer_once() {
+    const OTHER_REGION: &str = "eu-west-1";
+    let dir = tempfile::tempdir().unwrap();
+    let names = ["first", "second", "third"];
+    let records: Vec<Value> = names
+        .iter()
+        .map(|name| {
+            let files = [("python/m.py", name.as_bytes())];
+            let zip = write_zip(dir.path(), &format!("{name}.zip"), &files);
+            record(name, "1.0.0", &zip)
+        })
+        .collect();
+    let regions = ["--region", REGION, "--region", OTHER_REGION];
+    let moments = (1..=6)
+        .map(|received| ("KILL", received))
+        .chain([("TERM", 2), ("TERM", 5)]);
+    for (signal, received) in moments {
+        let moment = format!("SIG{signal} after {received} publishes");
+        let account = Account::new().await;
+        let proxy = Proxy::start(moto().endpoint());
+        proxy.add_rule(Rule::new(
+            "PublishLayerVersion",
+            Fault::SlowAnswer(Duration::from_millis(600)),
+        ));
+        let stopping = Stopping {
+            operation: "PublishLayerVersion",
+            received,
+            signal,
+            times: 1,
+        };
+        let (code, stopped_out, stderr, _) = tokio::task::block_in_place(|| {
+            run_and_signal(&account, &proxy, &regions, &records, &stopping)
+        });
+        let expected_code = if signal == "KILL" { None } else { Some(143) };
+        assert_eq!(code, expected_code, "{moment}: {stderr}");
+
+        // What landed before the stop, by layer and region.
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let mut landed = Vec::new();
+        for name in names {
+            for region in [REGION, OTHER_REGION] {
+                let found = versions(&account, region, name).await;
+                assert!(found.len() <= 1, "{moment}: {name} in {region}: {found:?}");
+                if !found.is_empty() {
+                    landed.push((name.to_string(), region.to_string()));
+                }
+            }
+        }
+        assert!(!landed.is_empty(), "{moment}: nothing landed");
+        eprintln!("{moment}: {} of 6 publications landed", landed.len());
+        if signal != "KILL" {
+            let mut named: Vec<(String, String)> =
+                stopped_out.iter().map(layer_and_region).collect();
+            named.sort();
+            landed.sort();
+            assert_eq!(named, landed, "{moment}: the record names what landed");
+        }
+
+        let (out, stderr) = run_ok(&account, &records, &regions);
+        assert_eq!(out.len(), 6, "{moment}: {stderr}");
+        let mut reused: Vec<(String, String)> = out
+            .iter()
+            .filter(|r| r["published"]["reused"] == true)
+            .map(layer_and_region)
+            .collect();
+        reused.sort();
+        landed.sort();
+        assert_eq!(reused, landed, "{moment}: reused exactly what landed");
+        for name in names {
+            for region in [REGION, OTHER_REGION] {
+                let found = versions(&account, region, name).await;
+                assert_eq!(found, [1], "{moment}: {name} in {region}");
+            }
+        }
+    }
+}
+
+fn layer_and_region(record: &Value) -> (String, String) {
+    let published = &record["published"];
+    (
+        published["layer_name"].as_str().unwrap().to_string(),
+        published["region"].as_str().unwrap().to_string(),
+    )
 }

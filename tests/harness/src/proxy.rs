@@ -72,6 +72,10 @@ pub enum Fault {
     },
     /// Wait, then forward.
     Delay(Duration),
+    /// Forward, then wait before answering: the request takes effect at once
+    /// and its answer comes late (a slow control plane), so a client stopped
+    /// meanwhile never learns that it landed.
+    SlowAnswer(Duration),
     /// Close the connection without an answer (a dropped connection).
     Drop,
     /// Forward, then close the connection without an answer: the request took
@@ -543,9 +547,10 @@ impl State {
                 headers,
                 body,
             } => Admission::Answer(canned(status, headers, body)),
-            forwarding @ (Fault::Delay(_) | Fault::Patch(_) | Fault::Lost) => {
-                Admission::Forward(Some(forwarding))
-            }
+            forwarding @ (Fault::Delay(_)
+            | Fault::SlowAnswer(_)
+            | Fault::Patch(_)
+            | Fault::Lost) => Admission::Forward(Some(forwarding)),
         }
     }
 
@@ -610,6 +615,9 @@ impl State {
             _ => None,
         };
         let answer = self.send(call, parts, body, &plan, patch).await;
+        if let Some(Fault::SlowAnswer(delay)) = &fault {
+            tokio::time::sleep(*delay).await;
+        }
         match fault {
             // The request took effect; its answer is lost on the way back.
             Some(Fault::Lost) => Err(DroppedOnPurpose),
