@@ -5,10 +5,11 @@
 
 mod common;
 
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
+use std::time::Duration;
 
 use common::*;
+use layer_test_harness::signals::{Stopping, stop_when};
 use layer_test_harness::{Account, Fault, Proxy, REGION, Rule, moto};
 use serde_json::Value;
 
@@ -31,17 +32,8 @@ fn publish_and_signal(
     run_and_signal(account, proxy, &[], input, &stopping)
 }
 
-/// When and how a run is stopped: once the proxy has received `received`
-/// calls of `operation`, `signal` is sent `times` times, 300 ms apart.
-struct Stopping<'a> {
-    operation: &'a str,
-    received: usize,
-    signal: &'a str,
-    times: usize,
-}
-
 /// Start layer-publish with `args` through `proxy` on `input`, and stop it as
-/// `stopping` says.
+/// `stopping` says: exit code, stdout records, stderr, how long the stop took.
 fn run_and_signal(
     account: &Account,
     proxy: &Proxy,
@@ -49,51 +41,18 @@ fn run_and_signal(
     input: &[Value],
     stopping: &Stopping,
 ) -> (Option<i32>, Vec<Value>, String, Duration) {
-    let Stopping {
-        operation,
-        received,
-        signal,
-        times,
-    } = *stopping;
-    let mut child = Command::new(BIN)
+    let mut command = Command::new(BIN);
+    command
         .env_clear()
         .envs(account.env())
         .args(["--endpoint-url", proxy.endpoint()])
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    {
-        use std::io::Write;
-        let mut stdin = child.stdin.take().unwrap();
-        stdin.write_all(lines(input).as_bytes()).unwrap();
-    }
-    let started = Instant::now();
-    while proxy.stats(operation).received < received {
-        assert!(
-            started.elapsed() < Duration::from_secs(30),
-            "no {operation}"
-        );
-        std::thread::sleep(Duration::from_millis(10));
-    }
-    let signalled = Instant::now();
-    for time in 0..times {
-        if time > 0 {
-            std::thread::sleep(Duration::from_millis(300));
-        }
-        Command::new("kill")
-            .args(["-s", signal, &child.id().to_string()])
-            .status()
-            .unwrap();
-    }
-    let out = child.wait_with_output().unwrap();
+        .args(args);
+    let stopped = stop_when(command, &lines(input), proxy, stopping);
     (
-        out.status.code(),
-        layer_test_harness::schema::parse_valid_lines(&out.stdout),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-        signalled.elapsed(),
+        stopped.code,
+        layer_test_harness::schema::parse_valid_lines(&stopped.stdout),
+        stopped.stderr,
+        stopped.took,
     )
 }
 

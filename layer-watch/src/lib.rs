@@ -166,17 +166,47 @@ async fn run_once(
     targets: &[targets::Target],
     options: &collect::Options,
 ) -> Result<()> {
-    let reports = session.round(targets, options).await?;
+    // Only --put-metrics changes anything, so only then does a signal wait
+    // for the run: the first lets it finish (every metric put, the reports
+    // written) for up to the grace period, a second abandons it.
+    let stop = args
+        .put_metrics
+        .then(|| layer_aws::Stop::listen("layer-watch"))
+        .transpose()?;
+    let summary = Summary::start("layer-watch", "layers");
+    let work = async {
+        let reports = session.round(targets, options).await?;
+        if args.put_metrics {
+            publish_metrics::put(session, &reports, &args.metrics_namespace).await?;
+            reports.iter().for_each(|_| summary.add(Outcome::Updated));
+        }
+        Ok::<_, Error>(reports)
+    };
+    let reports = match &stop {
+        None => work.await?,
+        Some(stop) => tokio::select! {
+            () = stop.abandoning() => {
+                return Err(stop
+                    .error("abandoned before every metric was put: some of this run's metrics \
+                            may be in CloudWatch, and no report was written")
+                    .with_fix("run the same command again: it puts every metric anew"));
+            }
+            reports = work => reports?,
+        },
+    };
     if args.put_metrics {
-        let summary = Summary::start("layer-watch", "layers");
-        publish_metrics::put(session, &reports, &args.metrics_namespace).await?;
-        reports.iter().for_each(|_| summary.add(Outcome::Updated));
         summary.print(&args.verbosity, Some(session.traffic.counter.total()));
     }
     session.log_calls();
     match format {
         Format::Json => RecordWriter::stdout().write_all(reports.iter())?,
         Format::Table => table::print(&reports)?,
+    }
+    if let Some(stop) = stop.as_ref().filter(|stop| stop.requested().is_some()) {
+        return Err(stop.error(
+            "stopped after the run finished: every metric it put is accounted for by the reports \
+             on stdout",
+        ));
     }
     if !args.aws.estate.accounts.is_empty() {
         tracing::info!("{}", estate_summary(&reports));

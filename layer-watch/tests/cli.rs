@@ -7,8 +7,8 @@ use std::process::{Command, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
 
-use common::{BIN, run};
-use layer_test_harness::{Account, FunctionSpec, REGION, schema};
+use common::{BIN, account_with_one_user, run};
+use layer_test_harness::{Account, REGION, schema};
 use serde_json::Value;
 
 fn assert_refused(out: &common::Run, words: &[&str]) {
@@ -115,13 +115,7 @@ fn without_a_region_it_says_how_to_give_one() {
 /// every line it wrote is a whole, valid record.
 #[tokio::test]
 async fn interval_streams_json_lines_until_interrupted() {
-    let account = Account::new().await;
-    let v1 = account
-        .publish_layer(REGION, "common", &[("python/c.py", b"1")])
-        .await;
-    account
-        .create_function(REGION, &FunctionSpec::new("f").layer(&v1))
-        .await;
+    let account = account_with_one_user().await;
 
     let mut child = Command::new(BIN)
         .args(["common", "--interval", "1s", "--since", "1h"])

@@ -6,7 +6,9 @@ mod common;
 use std::time::Duration;
 
 use aws_sdk_cloudwatch::types::{Dimension, Metric, MetricDataQuery, MetricStat};
-use common::{calls, cloudwatch, function, lambda_datum, report, run, seed, version};
+use common::{
+    account_with_one_user, calls, cloudwatch, function, lambda_datum, report, run, seed, version,
+};
 use layer_test_harness::{Account, FunctionSpec, REGION};
 use serde_json::json;
 
@@ -237,13 +239,7 @@ async fn put_metrics_publishes_what_alarms_watch() {
 /// tool's default namespace and dimension.
 #[tokio::test]
 async fn the_alarm_template_matches_the_published_metrics() {
-    let account = Account::new().await;
-    let v1 = account
-        .publish_layer(REGION, "common", &[("python/c.py", b"1")])
-        .await;
-    account
-        .create_function(REGION, &FunctionSpec::new("f").layer(&v1))
-        .await;
+    let account = account_with_one_user().await;
     let out = run(&account, &["common", "--no-metrics", "--put-metrics"], None);
     assert_eq!(out.code, Some(0), "{}", out.stderr);
     let listed = cloudwatch(&account)

@@ -160,3 +160,18 @@ pub fn calls(stderr: &str, operation: &str) -> u64 {
         .next_back()
         .unwrap_or(0)
 }
+
+/// A new account where layer `common` has one version and one function, `f`, uses it.
+pub async fn account_with_one_user() -> Account {
+    let account = Account::new().await;
+    let v1 = account
+        .publish_layer(REGION, "common", &[("python/c.py", b"1")])
+        .await;
+    account
+        .create_function(
+            REGION,
+            &layer_test_harness::FunctionSpec::new("f").layer(&v1),
+        )
+        .await;
+    account
+}

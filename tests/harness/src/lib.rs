@@ -22,6 +22,7 @@ pub mod proxy;
 pub mod reliability;
 pub mod runtimes;
 pub mod schema;
+pub mod signals;
 pub mod snapshot;
 mod zipfile;
 
