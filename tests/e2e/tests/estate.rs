@@ -620,15 +620,22 @@ async fn bench_estate_behind_the_quota_model() {
 async fn a_layer_shared_from_a_tooling_account_is_planned_onto_the_estates_functions() {
     let caller = Account::new().await;
     let tooling = Account::new().await;
-    let a = Account::new().await;
-    let own = a
-        .publish_layer(REGION, "other", &[("python/o.py", b"")])
-        .await;
-    a.create_function(
-        REGION,
-        &FunctionSpec::new("api").runtime("python3.12").layer(&own),
-    )
-    .await;
+    let (a, b) = (Account::new().await, Account::new().await);
+    // In each estate account, a function `api` on a layer of its own.
+    let mut own_layers = Vec::new();
+    for account in [&a, &b] {
+        let own = account
+            .publish_layer(REGION, "other", &[("python/o.py", b"")])
+            .await;
+        account
+            .create_function(
+                REGION,
+                &FunctionSpec::new("api").runtime("python3.12").layer(&own),
+            )
+            .await;
+        own_layers.push((account.id.clone(), own));
+    }
+    let own = own_layers[0].1.clone();
     let proxy = Proxy::start(a.endpoint());
     let dir = tempfile::tempdir().unwrap();
     let zip = write_zip(dir.path());
@@ -646,7 +653,13 @@ async fn a_layer_shared_from_a_tooling_account_is_planned_onto_the_estates_funct
             "python3.12",
         ]
         .into_iter()
-        .chain(["--grant-account", a.id.as_str(), zip.as_str()])
+        .chain([
+            "--grant-account",
+            a.id.as_str(),
+            "--grant-account",
+            b.id.as_str(),
+        ])
+        .chain([zip.as_str()])
         .collect::<Vec<_>>(),
         "",
     );
@@ -679,4 +692,67 @@ async fn a_layer_shared_from_a_tooling_account_is_planned_onto_the_estates_funct
     assert_eq!(entry["after"], serde_json::json!([own, shared]));
     // Read by ARN, from account A: a version not granted would be refused (403).
     assert!(proxy.stats("GetLayerVersion").received >= 1);
+
+    // The update itself, in both estate accounts at once: moto would look the
+    // shared layer up in the function's account by name, so the proxy answers
+    // it as AWS would (a canned 200); what the test checks is what the tool
+    // sent, to which account, and what its record says.
+    let answer = serde_json::json!({"FunctionName": "api", "LastUpdateStatus": "Successful"});
+    proxy.add_rule(
+        Rule::new(
+            "UpdateFunctionConfiguration",
+            Fault::Respond {
+                status: 200,
+                headers: Vec::new(),
+                body: answer.to_string().into_bytes(),
+            },
+        )
+        .function("api"),
+    );
+    let attached = run(
+        &caller,
+        Some(proxy.endpoint()),
+        "layer-attach",
+        &[
+            "--account",
+            a.id.as_str(),
+            "--account",
+            b.id.as_str(),
+            "--role-arn",
+            ROLE,
+            "--function",
+            "api",
+            "-",
+        ],
+        &lines(&published.records),
+    );
+    assert_eq!(attached.code, 0, "{}", attached.stderr);
+    let entries: Vec<&serde_json::Value> = attached
+        .records
+        .iter()
+        .flat_map(|r| r["attachments"].as_array().unwrap())
+        .collect();
+    assert_eq!(entries.len(), 2, "one function in each estate account");
+    for (account, own) in &own_layers {
+        let entry = entries
+            .iter()
+            .find(|e| e["account"] == account.as_str())
+            .unwrap_or_else(|| panic!("no entry for {account}: {entries:?}"));
+        assert_eq!(entry["status"], "updated", "{}", attached.stderr);
+        assert_eq!(entry["before"], serde_json::json!([own]));
+        assert_eq!(entry["after"], serde_json::json!([own, shared]));
+    }
+    // Each account's update names its own layer, then the tooling account's.
+    let mut sent: Vec<serde_json::Value> = proxy
+        .requests("UpdateFunctionConfiguration")
+        .iter()
+        .map(|request| request.json()["Layers"].clone())
+        .collect();
+    sent.sort_by_key(|layers| layers.to_string());
+    let mut expected: Vec<serde_json::Value> = own_layers
+        .iter()
+        .map(|(_, own)| serde_json::json!([own, shared]))
+        .collect();
+    expected.sort_by_key(|layers| layers.to_string());
+    assert_eq!(sent, expected);
 }
