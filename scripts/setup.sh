@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the tests and the demo need on a fresh machine, and nothing twice:
-# the AWS emulator moto_server (PyPI: moto[server], pinned to 5.2.x), uv and cargo-dist.
+# the AWS emulator moto_server (PyPI: moto[server], pinned to 5.2.x), uv, cargo-dist and
+# the aws CLI (v1, only when no `aws` is on PATH).
 # Prints, as its last line, the path of moto_server (for MOTO_SERVER).
 set -euo pipefail
 
@@ -9,6 +10,7 @@ UV_SPEC='uv==0.13.*'
 # cargo-dist (its `dist` binary, packaged as a wheel): tests/e2e/tests/release.rs checks
 # the release plan with it.
 DIST_SPEC='astral-dev-toolchain-cargo-dist==0.33.*'
+AWSCLI_SPEC='awscli==1.*'
 
 # A python3 marked "externally managed" (PEP 668: Debian's and Ubuntu's system Python)
 # refuses pip installs; then everything goes into a virtual environment of our own.
@@ -50,6 +52,12 @@ if ! have_python_pkg astral-dev-toolchain-cargo-dist 0.33.; then
   echo "setup: installing $DIST_SPEC" >&2
   "$PYTHON" -m pip install --quiet --disable-pip-version-check "$DIST_SPEC" >&2 ||
     echo "setup: warning: could not install $DIST_SPEC; the release plan checks will be skipped" >&2
+fi
+# The estate tests read the SSM pointer back with the aws CLI, as a consumer would. Installed
+# next to moto's spec so that pip keeps one botocore both accept.
+if ! command -v aws >/dev/null 2>&1 && ! have_python_pkg awscli 1.; then
+  echo "setup: installing $AWSCLI_SPEC" >&2
+  "$PYTHON" -m pip install --quiet --disable-pip-version-check "$AWSCLI_SPEC" "$MOTO_SPEC" >&2
 fi
 # pyenv only sees new console scripts after a rehash.
 if command -v pyenv >/dev/null 2>&1; then pyenv rehash >/dev/null 2>&1 || true; fi
