@@ -255,7 +255,7 @@ fn layout(targets: &[Target], installs: &Installs) -> Layout {
     }
 }
 
-/// A target as records write it.
+/// The items in their first order, each once.
 fn unique<T: PartialEq>(items: impl Iterator<Item = T>) -> Vec<T> {
     let mut out = Vec::new();
     for item in items {

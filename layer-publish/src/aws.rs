@@ -3,8 +3,11 @@
 //! requests and pacing Lambda's with the run's one [`Traffic`] (reported on
 //! stderr at -v; the benchmark reads it).
 
+use std::sync::Arc;
+
 use layer_aws::{AwsArgs, Scope, Traffic, aws_error};
 use layer_core::{Error, Result};
+use tokio::sync::OnceCell;
 
 /// The clients for one account and region.
 #[derive(Debug, Clone)]
@@ -16,6 +19,8 @@ pub struct RegionClients {
     pub s3: aws_sdk_s3::Client,
     pub ssm: aws_sdk_ssm::Client,
     pub sts: aws_sdk_sts::Client,
+    /// The credentials' own account, once STS has told it (shared by clones).
+    caller_account: Arc<OnceCell<String>>,
 }
 
 /// One [`RegionClients`] per account and region, accounts in the order given,
@@ -66,28 +71,28 @@ impl RegionClients {
             s3: aws_sdk_s3::Client::from_conf(s3),
             ssm: aws_sdk_ssm::Client::from_conf(ssm),
             sts: aws_sdk_sts::Client::new(config),
+            caller_account: Arc::default(),
             scope,
         }
     }
-}
 
-impl RegionClients {
     /// The account these clients act in: `--account`'s, or the credentials'
-    /// own (asked of STS, for `{account}` in a template when nothing else
-    /// names it).
+    /// own (asked of STS once, for `{account}` in a template when nothing
+    /// else names it).
     pub async fn account(&self) -> Result<String> {
         if let Some(account) = &self.scope.account {
             return Ok(account.clone());
         }
-        let identity = self
-            .sts
-            .get_caller_identity()
-            .send()
+        self.caller_account
+            .get_or_try_init(|| async {
+                let identity = self.sts.get_caller_identity().send().await.map_err(|err| {
+                    aws_error("asking STS for the account (GetCallerIdentity)", err)
+                })?;
+                identity.account().map(str::to_string).ok_or_else(|| {
+                    Error::failed("STS GetCallerIdentity answered without an account")
+                })
+            })
             .await
-            .map_err(|err| aws_error("asking STS for the account (GetCallerIdentity)", err))?;
-        identity
-            .account()
-            .map(str::to_string)
-            .ok_or_else(|| Error::failed("STS GetCallerIdentity answered without an account"))
+            .cloned()
     }
 }

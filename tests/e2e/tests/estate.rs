@@ -610,14 +610,15 @@ async fn bench_estate_behind_the_quota_model() {
     );
 }
 
-/// Pattern (2), as far as moto lets it be shown: the layer published once in a
-/// tooling account and granted to account A; layer-attach in A (assuming
-/// A's role) reads the tooling account's version by ARN through the proxy's
-/// account model (moto alone would look it up in A by name) and plans A's
-/// function onto it. The update itself is not sent: moto cannot attach a
-/// function to another account's layer (see docs/scale.md).
+/// Pattern (2), as far as the wire: the layer published once in a tooling
+/// account and granted to accounts A and B; layer-attach (assuming each
+/// account's role) reads the tooling account's version by ARN through the
+/// proxy's account model (moto alone would look it up by name in the
+/// function's account), plans each function onto it, and sends the update in
+/// each account. moto cannot attach a function to another account's layer, so
+/// the proxy answers the update as AWS would (see docs/scale.md).
 #[tokio::test(flavor = "multi_thread")]
-async fn a_layer_shared_from_a_tooling_account_is_planned_onto_the_estates_functions() {
+async fn a_layer_shared_from_a_tooling_account_is_sent_to_the_estates_functions() {
     let caller = Account::new().await;
     let tooling = Account::new().await;
     let (a, b) = (Account::new().await, Account::new().await);
@@ -669,22 +670,25 @@ async fn a_layer_shared_from_a_tooling_account_is_planned_onto_the_estates_funct
         .unwrap()
         .to_string();
     assert!(shared.contains(&tooling.id));
-    let planned = run(
-        &caller,
-        Some(proxy.endpoint()),
-        "layer-attach",
-        &[
-            "--account",
-            a.id.as_str(),
-            "--role-arn",
-            ROLE,
-            "--function",
-            "api",
-            "--dry-run",
-            "-",
-        ],
-        &lines(&published.records),
-    );
+    // layer-attach in the given estate accounts, on the tooling account's record.
+    let attach = |accounts: &[&Account], more: &[&str]| {
+        let mut args = Vec::new();
+        for account in accounts {
+            args.extend(["--account", account.id.as_str()]);
+        }
+        args.extend(["--role-arn", ROLE, "--function", "api"]);
+        args.extend(more);
+        args.push("-");
+        let input = lines(&published.records);
+        run(
+            &caller,
+            Some(proxy.endpoint()),
+            "layer-attach",
+            &args,
+            &input,
+        )
+    };
+    let planned = attach(&[&a], &["--dry-run"]);
     assert_eq!(planned.code, 0, "{}", planned.stderr);
     let entry = &planned.records[0]["attachments"][0];
     assert_eq!(entry["account"], a.id.as_str());
@@ -709,23 +713,7 @@ async fn a_layer_shared_from_a_tooling_account_is_planned_onto_the_estates_funct
         )
         .function("api"),
     );
-    let attached = run(
-        &caller,
-        Some(proxy.endpoint()),
-        "layer-attach",
-        &[
-            "--account",
-            a.id.as_str(),
-            "--account",
-            b.id.as_str(),
-            "--role-arn",
-            ROLE,
-            "--function",
-            "api",
-            "-",
-        ],
-        &lines(&published.records),
-    );
+    let attached = attach(&[&a, &b], &[]);
     assert_eq!(attached.code, 0, "{}", attached.stderr);
     let entries: Vec<&serde_json::Value> = attached
         .records
